@@ -1,0 +1,47 @@
+"""Argument checks that raise the messages the course promises."""
+
+import numpy as np
+
+
+def positive_int(name, value):
+    """Return ``value`` as an int, or raise if it is not a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer. Received: {name}={value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer. Received: {name}={value}")
+    return int(value)
+
+
+def shape_tuple(name, value):
+    """Return ``value`` as a tuple of positive ints (an int means a 1-D shape)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(
+            f"{name} must be a positive integer or a non-empty tuple of them. "
+            f"Received: {name}={value!r}"
+        )
+    return tuple(positive_int(f"{name}[{i}]", size) for i, size in enumerate(value))
+
+
+def sizes_tuple(name, value):
+    """Return a (possibly empty) tuple of positive layer sizes."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple or list of positive integers. Received: {name}={value!r}")
+    return tuple(positive_int(f"{name}[{i}]", size) for i, size in enumerate(value))
+
+
+def array_pair(first, second, names=("x", "x_hat")):
+    """Return two float64 arrays of equal shape, or raise a clear error."""
+    a, b = np.asarray(first, dtype="float64"), np.asarray(second, dtype="float64")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape. "
+            f"Received: {names[0]}.shape={a.shape}, {names[1]}.shape={b.shape}"
+        )
+    if a.ndim < 2:
+        raise ValueError(
+            f"{names[0]} must be a batch of images or vectors (at least 2-D). "
+            f"Received: shape {a.shape}"
+        )
+    return a, b

@@ -1,0 +1,222 @@
+"""Data sets of the course: MNIST, Fashion-MNIST and an offline fallback.
+
+``load_mnist`` looks for the digits in this order:
+
+1. the folder named by ``COMPANION_DATA`` (a Keras-format ``mnist.npz``);
+2. Keras' own cache or download (``keras.datasets.mnist``), as on Colab;
+3. scikit-learn's bundled 8x8 digits, upsampled to 28x28, with one warning.
+
+A file that is found but is not a valid MNIST file raises
+:class:`InvalidDataFileError` naming the file; it is never replaced silently.
+"""
+
+import os
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+import keras
+
+DATA_ENV_VAR = "COMPANION_DATA"
+MNIST_FILE = "mnist.npz"
+FASHION_MNIST_FILE = "fashion-mnist.npz"
+IMAGE_SIDE = 28
+_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_FALLBACK_TEST_SIZE = 297  # 1797 sklearn digits -> 1500 train, 297 test
+
+
+class InvalidDataFileError(ValueError):
+    """A data file exists but does not hold what the course expects."""
+
+
+class DatasetUnavailableError(OSError):
+    """A data set is neither in ``COMPANION_DATA`` nor downloadable."""
+
+
+class FallbackDataWarning(UserWarning):
+    """Real MNIST was not found; upsampled 8x8 digits are used instead."""
+
+
+def load_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
+    """Load MNIST digits as ``(x_train, y_train), (x_test, y_test)``.
+
+    Used by every chapter. See the module docstring for the lookup order.
+
+    Args:
+        n_train: keep only the first ``n_train`` training images (None or more
+            than there are: all).
+        n_test: keep only the first ``n_test`` test images (None or more: all).
+        flatten: return images as vectors of 784 values instead of 28x28.
+        scale: return float32 in [0, 1] instead of uint8 in 0..255.
+
+    Returns:
+        Two ``(images, labels)`` tuples; labels are uint8 digits 0..9.
+
+    Raises:
+        InvalidDataFileError: if a data file is found but is not valid MNIST.
+        FileNotFoundError: if ``COMPANION_DATA`` names a folder that does not exist.
+        ValueError, TypeError: if a subset size is not a positive integer.
+    """
+    splits = _load_dataset(MNIST_FILE, keras.datasets.mnist, fallback=_sklearn_digits)
+    return _prepare(splits, n_train, n_test, flatten, scale)
+
+
+def load_fashion_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
+    """Load Fashion-MNIST (Xiao et al. 2017) with the contract of :func:`load_mnist`.
+
+    Looks for ``fashion-mnist.npz`` (Keras layout) in ``COMPANION_DATA``, then
+    in Keras' cache or download. There is no offline fallback.
+
+    Raises:
+        DatasetUnavailableError: if neither source can provide the data.
+        InvalidDataFileError: if a data file is found but is not valid.
+    """
+    splits = _load_dataset(FASHION_MNIST_FILE, keras.datasets.fashion_mnist, fallback=None)
+    return _prepare(splits, n_train, n_test, flatten, scale)
+
+
+def data_home():
+    """Return the folder named by ``COMPANION_DATA``, or None when it is unset.
+
+    Raises:
+        FileNotFoundError: if the variable names a folder that does not exist.
+    """
+    value = os.environ.get(DATA_ENV_VAR, "").strip()
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{DATA_ENV_VAR} must name an existing folder holding {MNIST_FILE}. "
+            f"Received: {DATA_ENV_VAR}={value!r}, which is not a folder."
+        )
+    return folder
+
+
+def read_npz_dataset(path):
+    """Read and validate a Keras-layout ``.npz`` file of 28x28 images.
+
+    Args:
+        path: the file, with arrays ``x_train, y_train, x_test, y_test``.
+
+    Returns:
+        ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays.
+
+    Raises:
+        InvalidDataFileError: naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in _KEYS if key not in archive.files]
+            if missing:
+                raise InvalidDataFileError(
+                    f"{path} is missing the arrays {missing}. Expected the keys "
+                    f"{list(_KEYS)}; found {sorted(archive.files)}."
+                )
+            arrays = {key: archive[key] for key in _KEYS}
+    except InvalidDataFileError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise InvalidDataFileError(
+            f"{path} is not a readable .npz file (truncated or corrupt?): {error}. "
+            "Delete it and download it again."
+        ) from error
+    for split in ("train", "test"):
+        _check_split(path, split, arrays[f"x_{split}"], arrays[f"y_{split}"])
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _check_split(path, split, images, labels):
+    problems = []
+    if images.dtype != np.uint8:
+        problems.append(f"x_{split} has dtype {images.dtype}, expected uint8")
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        problems.append(f"x_{split} has shape {images.shape}, expected (n, 28, 28)")
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        problems.append(
+            f"y_{split} has shape {labels.shape} and dtype {labels.dtype}, "
+            "expected a 1-D integer array"
+        )
+    elif labels.size and (labels.min() < 0 or labels.max() > 9):
+        problems.append(f"y_{split} holds labels outside 0..9")
+    if len(images) != len(labels):
+        problems.append(f"x_{split} has {len(images)} images but y_{split} {len(labels)} labels")
+    if problems:
+        raise InvalidDataFileError(f"{path} is not a valid data file: " + "; ".join(problems) + ".")
+
+
+def _load_dataset(filename, keras_module, fallback):
+    folder = data_home()
+    if folder is not None and (folder / filename).exists():
+        return read_npz_dataset(folder / filename)
+    try:
+        splits = keras_module.load_data()
+    except Exception as error:  # Keras raises a bare Exception when offline
+        if fallback is None:
+            raise DatasetUnavailableError(
+                f"Could not find {filename} in {DATA_ENV_VAR} "
+                f"({folder or 'unset'}) and could not download it ({error}). "
+                f"Put a Keras-format {filename} in a folder and set {DATA_ENV_VAR} to it."
+            ) from error
+        warnings.warn(
+            f"Real MNIST is not available ({DATA_ENV_VAR} is "
+            f"{'unset' if folder is None else repr(str(folder)) + ' without ' + filename}, "
+            "and the download failed), so the course uses scikit-learn's 8x8 digits "
+            "upsampled to 28x28 (1,500 train, 297 test images). Numbers will differ from "
+            f"the book. To use MNIST, put a Keras-format {filename} in a folder and set "
+            f"{DATA_ENV_VAR} to that folder, or connect to the internet.",
+            FallbackDataWarning,
+            stacklevel=3,
+        )
+        return fallback()
+    (x_train, y_train), (x_test, y_test) = splits
+    _check_split(f"Keras' {filename}", "train", x_train, y_train)
+    _check_split(f"Keras' {filename}", "test", x_test, y_test)
+    return splits
+
+
+def _sklearn_digits():
+    """scikit-learn's 8x8 digits upsampled to MNIST's layout (20x20 box in 28x28)."""
+    from scipy.ndimage import zoom
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    small = digits.images / 16.0  # values 0..16
+    box = zoom(small, (1, 20 / 8, 20 / 8), order=1)
+    margin = (IMAGE_SIDE - 20) // 2
+    images = np.pad(box, ((0, 0), (margin, margin), (margin, margin)))
+    images = np.clip(np.rint(images * 255), 0, 255).astype(np.uint8)
+    labels = digits.target.astype(np.uint8)
+    cut = len(images) - _FALLBACK_TEST_SIZE
+    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
+
+
+def _prepare(splits, n_train, n_test, flatten, scale):
+    (x_train, y_train), (x_test, y_test) = splits
+    keep_train = _subset_size("n_train", n_train, len(x_train))
+    keep_test = _subset_size("n_test", n_test, len(x_test))
+    return (
+        (_format(x_train[:keep_train], flatten, scale), y_train[:keep_train]),
+        (_format(x_test[:keep_test], flatten, scale), y_test[:keep_test]),
+    )
+
+
+def _subset_size(name, value, available):
+    if value is None:
+        return available
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer or None. Received: {name}={value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer or None. Received: {name}={value}")
+    return min(int(value), available)  # the offline fallback has fewer images
+
+
+def _format(images, flatten, scale):
+    if flatten:
+        images = images.reshape(len(images), -1)
+    if scale:
+        images = images.astype("float32") / 255.0
+    return images

@@ -1,0 +1,11 @@
+"""Exercise checkers, one module per chapter (``cp.exercises.ch01``, ...).
+
+A checker never raises for a learner's answer: it returns a :class:`Verdict`
+that prints what to do (not attempted), a specific hint (wrong) or a short
+confirmation (correct).
+"""
+
+from companion.exercises import ch01
+from companion.exercises._verdict import Verdict
+
+__all__ = ["Verdict", "ch01"]

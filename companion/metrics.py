@@ -1,0 +1,82 @@
+"""Reconstruction metrics and subspace comparison used throughout the course."""
+
+import numpy as np
+from scipy.linalg import subspace_angles
+
+from companion import _checks
+
+
+def mse_per_pixel(x, x_hat):
+    """Mean squared error over all pixels of all images (Keras' ``"mse"``).
+
+    Args:
+        x: originals, shape ``(n, ...)``.
+        x_hat: reconstructions of the same shape.
+
+    Returns:
+        float.
+
+    Raises:
+        ValueError: if the shapes differ or ``x`` is not a batch.
+    """
+    x, x_hat = _checks.array_pair(x, x_hat)
+    return float(np.mean((x - x_hat) ** 2))
+
+
+def squared_error_per_image(x, x_hat):
+    """Squared error summed over the pixels of an image, averaged over images.
+
+    This is the metric of Hinton & Salakhutdinov (2006), used from Chapter 2 on.
+
+    Raises:
+        ValueError: if the shapes differ or ``x`` is not a batch.
+    """
+    x, x_hat = _checks.array_pair(x, x_hat)
+    per_image = ((x - x_hat) ** 2).reshape(len(x), -1).sum(axis=1)
+    return float(per_image.mean())
+
+
+def psnr(x, x_hat, data_range=1.0):
+    """Peak signal-to-noise ratio in dB, computed per image and averaged.
+
+    ``PSNR = 10 log10(data_range^2 / MSE)``; identical images give ``inf``.
+
+    Args:
+        x: clean images, shape ``(n, ...)``.
+        x_hat: noisy or reconstructed images of the same shape.
+        data_range: difference between the largest and smallest possible value.
+
+    Raises:
+        ValueError: for different shapes or a non-positive ``data_range``.
+    """
+    x, x_hat = _checks.array_pair(x, x_hat)
+    if not data_range > 0:
+        raise ValueError(f"data_range must be > 0. Received: data_range={data_range}")
+    mse = ((x - x_hat) ** 2).reshape(len(x), -1).mean(axis=1)
+    with np.errstate(divide="ignore"):
+        return float(np.mean(10 * np.log10(data_range**2 / mse)))
+
+
+def principal_angles(basis_a, basis_b):
+    """Principal angles in degrees between the column spaces of two matrices.
+
+    Chapter 1 compares a linear autoencoder's decoder with PCA's components:
+    all angles near 0 mean the two span the same subspace.
+
+    Args:
+        basis_a: array ``(d, k)`` whose columns span the first subspace.
+        basis_b: array ``(d, m)`` whose columns span the second.
+
+    Returns:
+        np.ndarray: the ``min(k, m)`` angles, smallest first.
+
+    Raises:
+        ValueError: if the arrays are not 2-D with the same number of rows.
+    """
+    a, b = np.asarray(basis_a, dtype="float64"), np.asarray(basis_b, dtype="float64")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
+        raise ValueError(
+            "basis_a and basis_b must be 2-D with the same number of rows (one "
+            f"column per basis vector). Received shapes {a.shape} and {b.shape}"
+        )
+    return np.sort(np.degrees(subspace_angles(a, b)))

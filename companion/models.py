@@ -1,0 +1,164 @@
+"""Fully connected autoencoders: linear (Chapter 1), shallow and stacked.
+
+Every builder returns an :class:`Autoencoder`, a Keras model whose
+``.encoder`` and ``.decoder`` are models of their own.
+"""
+
+import math
+
+import keras
+
+from companion import _checks
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class Autoencoder(keras.Model):
+    """An encoder model followed by a decoder model.
+
+    ``model.encoder(x)`` gives codes and ``model.decoder(codes)`` gives
+    reconstructions; ``model(x)`` does both. Saves and loads as ``.keras``.
+    """
+
+    def __init__(self, encoder, decoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        # Both parts are functional models that own their weights already.
+        self.built = encoder.built and decoder.built
+
+    def call(self, inputs):
+        return self.decoder(self.encoder(inputs))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)
+
+
+def build_stacked_autoencoder(
+    input_shape=(784,),
+    hidden_sizes=(128, 64),
+    code_size=32,
+    *,
+    activation="relu",
+    code_activation=None,
+    output_activation="sigmoid",
+    name="stacked_autoencoder",
+):
+    """Build a symmetric dense autoencoder: input-hidden...-code-...hidden-input.
+
+    Images of any shape are flattened on the way in and reshaped on the way out.
+    Chapter 1 uses it with no hidden layers; Chapter 2 with several.
+
+    Args:
+        input_shape: shape of one example, e.g. ``(784,)`` or ``(28, 28)``.
+        hidden_sizes: sizes of the encoder's hidden layers, outermost first;
+            the decoder mirrors them. May be empty.
+        code_size: number of code units.
+        activation: activation of the hidden layers.
+        code_activation: activation of the code layer (None: linear).
+        output_activation: activation of the output layer (None: linear).
+        name: name of the model; the sub-models are ``encoder`` and ``decoder``.
+
+    Returns:
+        Autoencoder: with ``.encoder`` (input -> code) and ``.decoder``.
+
+    Raises:
+        TypeError, ValueError: for a shape or size that is not positive integers.
+    """
+    input_shape = _checks.shape_tuple("input_shape", input_shape)
+    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
+    code_size = _checks.positive_int("code_size", code_size)
+    n_inputs = math.prod(input_shape)
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    for depth, size in enumerate(hidden_sizes, start=1):
+        x = keras.layers.Dense(size, activation=activation, name=f"encoder_hidden_{depth}")(x)
+    codes = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)
+    encoder = keras.Model(inputs, codes, name="encoder")
+
+    code_inputs = keras.Input(shape=(code_size,), name="code_input")
+    y = code_inputs
+    for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
+        y = keras.layers.Dense(size, activation=activation, name=f"decoder_hidden_{depth}")(y)
+    y = keras.layers.Dense(n_inputs, activation=output_activation, name="reconstruction")(y)
+    if len(input_shape) > 1:
+        y = keras.layers.Reshape(input_shape, name="unflatten")(y)
+    decoder = keras.Model(code_inputs, y, name="decoder")
+    return Autoencoder(encoder, decoder, name=name)
+
+
+def build_linear_autoencoder(input_shape=(784,), code_size=32, *, name="linear_autoencoder"):
+    """Build the linear autoencoder of Chapter 1: one Dense code layer, no activations.
+
+    Trained with mean squared error it learns the PCA subspace of its
+    training data (Baldi & Hornik 1989), though not the principal axes.
+
+    Args:
+        input_shape: shape of one example, e.g. ``(784,)``.
+        code_size: number of code units.
+        name: name of the model.
+
+    Returns:
+        Autoencoder: ``encoder`` x -> W1 x + b1 and ``decoder`` z -> W2 z + b2.
+
+    Raises:
+        TypeError, ValueError: for a shape or size that is not positive integers.
+    """
+    return build_stacked_autoencoder(
+        input_shape,
+        hidden_sizes=(),
+        code_size=code_size,
+        code_activation=None,
+        output_activation=None,
+        name=name,
+    )
+
+
+def build_nonlinear_autoencoder(
+    input_shape=(784,),
+    code_size=32,
+    *,
+    hidden_size=256,
+    activation="relu",
+    output_activation="sigmoid",
+    name="nonlinear_autoencoder",
+):
+    """Build a small nonlinear autoencoder: input-hidden-code-hidden-input.
+
+    Chapter 1 contrasts it with the linear one: the nonlinear hidden layers let
+    it leave the PCA subspace and reconstruct better at the same code size.
+
+    Args:
+        input_shape: shape of one example.
+        code_size: number of (linear) code units.
+        hidden_size: width of the hidden layer on each side of the code.
+        activation: activation of the hidden layers.
+        output_activation: activation of the output layer.
+        name: name of the model.
+
+    Returns:
+        Autoencoder.
+
+    Raises:
+        TypeError, ValueError: for a shape or size that is not positive integers.
+    """
+    hidden_size = _checks.positive_int("hidden_size", hidden_size)
+    return build_stacked_autoencoder(
+        input_shape,
+        hidden_sizes=(hidden_size,),
+        code_size=code_size,
+        activation=activation,
+        output_activation=output_activation,
+        name=name,
+    )

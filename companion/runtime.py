@@ -1,0 +1,91 @@
+"""Seeding and the fast-mode budget shared by every chapter.
+
+Every notebook calls :func:`seed_everything` once in its setup cell and asks
+:func:`budget` for sample counts and epochs, so that ``COMPANION_FAST=1`` turns
+the whole course into a quick version for the tests without any notebook
+reading the environment itself.
+"""
+
+import os
+import random
+
+import numpy as np
+
+import keras
+
+FAST_ENV_VAR = "COMPANION_FAST"
+_TRUE_VALUES = ("1", "true", "yes", "on")
+_FALSE_VALUES = ("", "0", "false", "no", "off")
+
+
+def fast_mode():
+    """Tell whether the course runs in its small, quick version.
+
+    Reads ``COMPANION_FAST``: ``1``/``true``/``yes``/``on`` mean fast, unset,
+    empty, ``0``/``false``/``no``/``off`` mean the full run. Used by every chapter.
+
+    Returns:
+        bool: True in fast mode.
+
+    Raises:
+        ValueError: if the variable holds anything else, so a typo does not
+            silently start a long run.
+    """
+    value = os.environ.get(FAST_ENV_VAR, "").strip().lower()
+    if value in _TRUE_VALUES:
+        return True
+    if value in _FALSE_VALUES:
+        return False
+    raise ValueError(
+        f"{FAST_ENV_VAR} must be one of {_TRUE_VALUES + _FALSE_VALUES[1:]} "
+        f"or unset. Received: {FAST_ENV_VAR}={os.environ[FAST_ENV_VAR]!r}"
+    )
+
+
+def budget(*, full, fast):
+    """Pick the value for the current mode: ``fast`` in fast mode, else ``full``.
+
+    Example (Chapter 1): ``epochs = cp.budget(full=20, fast=5)``.
+
+    Args:
+        full: value used to build the book (the default).
+        fast: value used when ``COMPANION_FAST=1`` (the tests).
+
+    Returns:
+        ``fast`` or ``full``.
+
+    Raises:
+        ValueError: if ``COMPANION_FAST`` holds an unknown value.
+    """
+    return fast if fast_mode() else full
+
+
+def seed_everything(seed=42):
+    """Seed Python, NumPy and Keras, and make TensorFlow ops deterministic.
+
+    Two runs of a notebook on the same machine then print the same numbers.
+    Called once in the setup cell of every chapter.
+
+    Args:
+        seed: a non-negative integer.
+
+    Returns:
+        int: the seed, for printing.
+
+    Raises:
+        TypeError: if ``seed`` is not an integer.
+        ValueError: if ``seed`` is negative.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer. Received: seed={seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0. Received: seed={seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)  # also seeds the backend's own generator
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return seed

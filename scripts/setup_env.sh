@@ -1,0 +1,16 @@
+# Create (or update) the virtual environment .venv with the pinned versions from
+# requirements/lock.txt and the companion package, then activate it.
+# Sourced by build_book.sh and test.sh; safe to run again.
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating the virtual environment .venv with $(python3 --version)"
+  python3 -m venv .venv
+fi
+# shellcheck disable=SC1091
+source .venv/bin/activate
+python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+export MPLBACKEND=Agg

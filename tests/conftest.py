@@ -1,0 +1,44 @@
+"""Shared fixtures: no test touches the network, and data files are tiny fakes."""
+
+import numpy as np
+import pytest
+
+import keras
+
+import companion as cp  # noqa: F401  (imports Keras quietly first)
+
+
+def _network_disabled():
+    raise Exception("URL fetch failure: network access is disabled in the tests")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Make every Keras download fail as it does offline."""
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", _network_disabled)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", _network_disabled)
+
+
+@pytest.fixture
+def fake_splits():
+    """Valid MNIST-layout arrays: 12 train and 5 test images."""
+    rng = np.random.default_rng(0)
+    return {
+        "x_train": rng.integers(0, 256, size=(12, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, size=12).astype(np.uint8),
+        "x_test": rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, size=5).astype(np.uint8),
+    }
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """An empty folder named by COMPANION_DATA."""
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def tiny_images():
+    """Seeded float32 'images' in [0, 1] for one quick training step."""
+    return np.random.default_rng(1).uniform(size=(16, 784)).astype("float32")

@@ -1,0 +1,151 @@
+"""companion.data: lookup order, validation of files, fallback and options."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import keras
+
+import companion as cp
+from companion import data
+
+
+def write_npz(folder, splits, name="mnist.npz"):
+    np.savez(folder / name, **splits)
+    return folder / name
+
+
+def test_valid_file_in_companion_data(data_dir, fake_splits):
+    write_npz(data_dir, fake_splits)
+    (x_train, y_train), (x_test, y_test) = cp.load_mnist(scale=False)
+    np.testing.assert_array_equal(x_train, fake_splits["x_train"])
+    np.testing.assert_array_equal(y_test, fake_splits["y_test"])
+    assert x_train.dtype == np.uint8
+
+
+def test_scaling_flattening_and_subsets(data_dir, fake_splits):
+    write_npz(data_dir, fake_splits)
+    (x_train, y_train), (x_test, _) = cp.load_mnist(n_train=4, n_test=2, flatten=True)
+    assert x_train.shape == (4, 784) and x_test.shape == (2, 784)
+    assert x_train.dtype == np.float32
+    np.testing.assert_allclose(x_train[0], fake_splits["x_train"][0].ravel() / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(y_train, fake_splits["y_train"][:4])
+
+
+def test_subset_larger_than_data_keeps_everything(data_dir, fake_splits):
+    write_npz(data_dir, fake_splits)
+    (x_train, _), _ = cp.load_mnist(n_train=1000)
+    assert len(x_train) == 12
+
+
+@pytest.mark.parametrize(
+    "value, error, message",
+    [(0, ValueError, "n_train=0"), (-3, ValueError, "n_train=-3"), (2.5, TypeError, "n_train=2.5"),
+     (True, TypeError, "n_train=True")],
+)
+def test_bad_subset_size(data_dir, fake_splits, value, error, message):
+    write_npz(data_dir, fake_splits)
+    with pytest.raises(error, match=message):
+        cp.load_mnist(n_train=value)
+
+
+def test_missing_folder_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="COMPANION_DATA must name an existing folder"):
+        cp.load_mnist()
+
+
+def test_offline_fallback_warns_once(monkeypatch):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (x_train, y_train), (x_test, y_test) = cp.load_mnist()
+    fallback = [w for w in caught if issubclass(w.category, cp.FallbackDataWarning)]
+    assert len(caught) == 1 and len(fallback) == 1
+    assert "COMPANION_DATA" in str(fallback[0].message)
+    assert x_train.shape == (1500, 28, 28) and x_test.shape == (297, 28, 28)
+    assert 0.0 <= x_train.min() and x_train.max() <= 1.0
+    assert set(np.unique(y_train)) == set(range(10))
+    # MNIST's layout: a digit in the centre, empty borders
+    assert x_train[:, :4, :].max() == 0 and x_train[:, 4:24, 4:24].mean() > 0.1
+
+
+def test_missing_file_in_folder_falls_back(data_dir):
+    with pytest.warns(cp.FallbackDataWarning, match="without mnist.npz"):
+        (x_train, _), _ = cp.load_mnist(n_train=10)
+    assert x_train.shape == (10, 28, 28)
+
+
+def test_keras_download_is_used_when_no_folder(monkeypatch, fake_splits):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    splits = ((fake_splits["x_train"], fake_splits["y_train"]), (fake_splits["x_test"], fake_splits["y_test"]))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: splits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x_train, _), _ = cp.load_mnist(scale=False)
+    np.testing.assert_array_equal(x_train, fake_splits["x_train"])
+
+
+def test_invalid_keras_data_is_reported(monkeypatch, fake_splits):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    bad = ((fake_splits["x_train"][:, :20], fake_splits["y_train"]), (fake_splits["x_test"], fake_splits["y_test"]))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: bad)
+    with pytest.raises(cp.InvalidDataFileError, match=r"Keras' mnist.npz .*x_train has shape \(12, 20, 28\)"):
+        cp.load_mnist()
+
+
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda s: s.pop("y_test"), r"missing the arrays \['y_test'\]"),
+        (lambda s: s.update(x_train=s["x_train"].astype("float32")), "x_train has dtype float32, expected uint8"),
+        (lambda s: s.update(x_test=s["x_test"][:, :14, :]), r"x_test has shape \(5, 14, 28\)"),
+        (lambda s: s.update(y_train=s["y_train"][:7]), "x_train has 12 images but y_train 7 labels"),
+        (lambda s: s.update(y_test=s["y_test"].astype("int64") + 10), "y_test holds labels outside 0..9"),
+        (lambda s: s.update(y_train=s["y_train"].astype("float32")), "expected a 1-D integer array"),
+    ],
+    ids=["missing-key", "wrong-dtype", "wrong-shape", "length-mismatch", "bad-labels", "float-labels"],
+)
+def test_invalid_file_names_file_and_problem(data_dir, fake_splits, corrupt, message):
+    corrupt(fake_splits)
+    path = write_npz(data_dir, fake_splits)
+    with pytest.raises(cp.InvalidDataFileError, match=message) as raised:
+        cp.load_mnist()
+    assert str(path) in str(raised.value)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.1], ids=["half", "tenth"])
+def test_truncated_file_is_an_error_not_a_fallback(data_dir, fake_splits, keep):
+    path = write_npz(data_dir, fake_splits)
+    content = path.read_bytes()
+    path.write_bytes(content[: int(len(content) * keep)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fallback's warning would fail the test
+        with pytest.raises(cp.InvalidDataFileError, match="truncated or corrupt") as raised:
+            cp.load_mnist()
+    assert str(path) in str(raised.value)
+
+
+def test_file_that_is_not_an_npz(data_dir):
+    (data_dir / "mnist.npz").write_text("this is not a zip archive")
+    with pytest.raises(cp.InvalidDataFileError, match="not a readable .npz"):
+        cp.load_mnist()
+
+
+def test_fashion_mnist_from_folder(data_dir, fake_splits):
+    write_npz(data_dir, fake_splits, name="fashion-mnist.npz")
+    (x_train, _), (x_test, _) = cp.load_fashion_mnist(flatten=True)
+    assert x_train.shape == (12, 784) and x_test.shape == (5, 784)
+
+
+def test_fashion_mnist_offline_has_no_fallback(monkeypatch):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    with pytest.raises(cp.DatasetUnavailableError, match="fashion-mnist.npz.*COMPANION_DATA"):
+        cp.load_fashion_mnist()
+
+
+def test_read_npz_dataset_is_public_and_validates(tmp_path, fake_splits):
+    path = write_npz(tmp_path, fake_splits, name="custom.npz")
+    (x_train, _), _ = data.read_npz_dataset(path)
+    assert x_train.shape == (12, 28, 28)

@@ -1,0 +1,142 @@
+"""Checkers of Chapter 1: unattempted, wrong type, wrong shape, wrong value, NaN, right."""
+
+import numpy as np
+import pytest
+
+from companion.exercises import Verdict, ch01
+
+
+def status(verdict):
+    assert isinstance(verdict, Verdict)
+    return verdict.status
+
+
+# Exercise 1.1: parameter count
+
+@pytest.mark.parametrize("answer", [..., None])
+def test_parameter_count_unattempted(answer):
+    verdict = ch01.check_parameter_count(answer)
+    assert status(verdict) == "unattempted" and "replace `...`" in verdict.message
+
+
+def test_parameter_count_right():
+    verdict = ch01.check_parameter_count(50992)
+    assert status(verdict) == "correct" and bool(verdict)
+    assert status(ch01.check_parameter_count(50992.0)) == "correct"
+    assert status(ch01.check_parameter_count(np.int64(50992))) == "correct"
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [(50176, "bias"), (25088, "two weight matrices"), (25120, "encoder alone"), (50208, "784 biases"),
+     (50960, "32 biases"), (12345, "Count weights and biases")],
+)
+def test_parameter_count_wrong_values_get_specific_hints(answer, hint):
+    verdict = ch01.check_parameter_count(answer)
+    assert status(verdict) == "wrong" and not verdict
+    assert hint in verdict.message
+
+
+@pytest.mark.parametrize("answer, hint", [("50992", "whole number"), (float("nan"), "whole number"),
+                                          (50992.5, "whole number"), (True, "whole number"),
+                                          ([50992], "whole number")])
+def test_parameter_count_wrong_type(answer, hint):
+    verdict = ch01.check_parameter_count(answer)
+    assert status(verdict) == "wrong" and hint in verdict.message
+
+
+# Exercise 1.2: pca_reconstruct
+
+def right_pca(x, k):
+    mean = x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    return (x - mean) @ vt[:k].T @ vt[:k] + mean
+
+
+def test_pca_unattempted():
+    def not_done(x, k):
+        raise NotImplementedError
+
+    assert status(ch01.check_pca_reconstruct(not_done)) == "unattempted"
+    assert status(ch01.check_pca_reconstruct(...)) == "unattempted"
+
+
+def test_pca_right():
+    verdict = ch01.check_pca_reconstruct(right_pca)
+    assert status(verdict) == "correct", verdict.message
+
+
+def test_pca_with_sklearn_is_right_too():
+    from sklearn.decomposition import PCA
+
+    def with_sklearn(x, k):
+        pca = PCA(n_components=k).fit(x)
+        return pca.inverse_transform(pca.transform(x))
+
+    assert status(ch01.check_pca_reconstruct(with_sklearn)) == "correct"
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda x, k: right_pca(x, k) - x.mean(axis=0), "add the mean back"),
+        (lambda x, k: np.linalg.svd(x, full_matrices=False)[2][:k].T.__rmatmul__(x)
+         @ np.linalg.svd(x, full_matrices=False)[2][:k], "centre x"),
+        (lambda x, k: right_pca(x, x.shape[1] - k), "largest variance"),
+        (lambda x, k: right_pca(x, k)[:, :k], "same shape"),
+        (lambda x, k: right_pca(x, k).T, "same shape"),
+        (lambda x, k: np.full_like(x, np.nan), "NaN"),
+        (lambda x, k: "not an array", "array of numbers"),
+        (lambda x, k: x[10**6], "raised IndexError"),
+        (lambda x: x, "raised TypeError"),
+    ],
+    ids=["no-mean", "not-centred", "wrong-components", "wrong-shape", "transposed", "nan", "string",
+         "crash", "wrong-signature"],
+)
+def test_pca_wrong_answers_get_hints(answer, hint):
+    verdict = ch01.check_pca_reconstruct(answer)
+    assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_pca_not_a_function():
+    verdict = ch01.check_pca_reconstruct(np.zeros((3, 3)))
+    assert status(verdict) == "wrong" and "Expected a function" in verdict.message
+
+
+def test_pca_learner_cannot_damage_the_check_data():
+    def mutating(x, k):
+        result = right_pca(x, k)
+        x[:] = 0  # a learner's in-place change must not affect the next k
+        return result
+
+    assert status(ch01.check_pca_reconstruct(mutating)) == "correct"
+
+
+# Exercise 1.3: statements
+
+@pytest.mark.parametrize("answer", [{"b", "d", "e"}, "bde", "b, d, e", ["E", "D", "B"], ("b", "d", "e")])
+def test_statements_right_in_any_spelling(answer):
+    assert status(ch01.check_linear_ae_statements(answer)) == "correct"
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [({"a", "b", "d", "e"}, "(a) is false"), ({"b", "d"}, "(e) is true"), ({"b", "c", "d", "e"}, "(c) is false"),
+     (set(), "(b) is true")],
+)
+def test_statements_wrong_get_hint_on_first_mistake(answer, hint):
+    verdict = ch01.check_linear_ae_statements(answer)
+    assert status(verdict) == "wrong" and hint in verdict.message
+
+
+def test_statements_bad_input():
+    assert "labelled a to e" in ch01.check_linear_ae_statements({"b", "z"}).message
+    assert "Expected letters" in ch01.check_linear_ae_statements(3).message
+    assert status(ch01.check_linear_ae_statements(...)) == "unattempted"
+
+
+def test_verdict_prints_a_heading():
+    assert repr(ch01.check_parameter_count(50992)).startswith("✅ Correct:")
+    assert repr(ch01.check_parameter_count(1)).startswith("❌ Not yet:")
+    with pytest.raises(ValueError, match="status must be one of"):
+        Verdict("maybe", "?")

@@ -1,0 +1,72 @@
+"""companion.metrics against hand computations."""
+
+import numpy as np
+import pytest
+
+import companion as cp
+
+
+@pytest.fixture
+def pair():
+    x = np.zeros((2, 2, 2))
+    x_hat = x.copy()
+    x_hat[0] = 0.5  # image 0: 4 pixels off by 0.5; image 1: exact
+    x_hat[1, 0, 0] = 0.1
+    return x, x_hat
+
+
+def test_mse_per_pixel(pair):
+    x, x_hat = pair
+    assert cp.mse_per_pixel(x, x_hat) == pytest.approx((4 * 0.25 + 0.01) / 8)
+
+
+def test_squared_error_per_image(pair):
+    x, x_hat = pair
+    assert cp.squared_error_per_image(x, x_hat) == pytest.approx((1.0 + 0.01) / 2)
+
+
+def test_psnr_per_image_average(pair):
+    x, x_hat = pair
+    expected = np.mean([10 * np.log10(1 / 0.25), 10 * np.log10(1 / (0.01 / 4))])
+    assert cp.psnr(x, x_hat) == pytest.approx(expected)
+    assert cp.psnr(x, x_hat, data_range=255) == pytest.approx(expected + 20 * np.log10(255))
+
+
+def test_psnr_of_identical_images_is_infinite():
+    x = np.ones((3, 4))
+    assert cp.psnr(x, x) == np.inf
+
+
+@pytest.mark.parametrize("metric", [cp.mse_per_pixel, cp.squared_error_per_image, cp.psnr])
+def test_shape_mismatch_is_explained(metric):
+    with pytest.raises(ValueError, match=r"same shape.*\(2, 4\).*\(2, 5\)"):
+        metric(np.zeros((2, 4)), np.zeros((2, 5)))
+
+
+def test_single_vector_is_not_a_batch():
+    with pytest.raises(ValueError, match="at least 2-D"):
+        cp.mse_per_pixel(np.zeros(4), np.zeros(4))
+
+
+def test_psnr_rejects_bad_range():
+    with pytest.raises(ValueError, match="data_range=0"):
+        cp.psnr(np.zeros((1, 2)), np.ones((1, 2)), data_range=0)
+
+
+def test_principal_angles_of_known_planes():
+    e = np.eye(3)
+    xy_plane = e[:, :2]
+    tilted = np.column_stack([e[:, 0], np.cos(0.3) * e[:, 1] + np.sin(0.3) * e[:, 2]])
+    np.testing.assert_allclose(cp.principal_angles(xy_plane, tilted), [0.0, np.degrees(0.3)], atol=1e-9)
+
+
+def test_principal_angles_ignore_the_basis():
+    rng = np.random.default_rng(0)
+    basis = rng.normal(size=(10, 3))
+    mixed = basis @ rng.normal(size=(3, 3))  # same span, skewed basis
+    np.testing.assert_allclose(cp.principal_angles(basis, mixed), 0.0, atol=1e-6)
+
+
+def test_principal_angles_bad_shapes():
+    with pytest.raises(ValueError, match=r"same number of rows.*\(5, 2\) and \(4, 2\)"):
+        cp.principal_angles(np.zeros((5, 2)), np.zeros((4, 2)))

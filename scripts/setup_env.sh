@@ -13,4 +13,3 @@ fi
 source .venv/bin/activate
 python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
 python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
-export MPLBACKEND=Agg

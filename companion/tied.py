@@ -1,0 +1,170 @@
+"""Tied weights (Chapter 3): a decoder that reuses the encoder's kernels."""
+
+import keras
+from keras import ops
+
+from companion import _checks
+from companion.models import Autoencoder
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class DenseTranspose(keras.layers.Layer):
+    """A dense layer whose kernel is the transpose of another ``Dense``'s kernel.
+
+    It has its own bias (one per output, i.e. per input of the tied layer) and
+    no kernel of its own: training it trains the tied layer's kernel. Sizes are
+    read from ``dense.kernel.shape``, so ``dense`` must be built first.
+
+    Args:
+        dense: the built ``keras.layers.Dense`` layer to tie to.
+        activation: activation of this layer (None: linear).
+        use_bias: whether to add a bias.
+
+    Raises:
+        TypeError: if ``dense`` is not a Dense layer.
+        ValueError: if ``dense`` is not built yet.
+    """
+
+    def __init__(self, dense, activation=None, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(dense, keras.layers.Dense):
+            raise TypeError(f"dense must be a keras.layers.Dense layer. Received: {dense!r}")
+        if not dense.built:
+            raise ValueError(
+                f"The Dense layer {dense.name!r} must be built (called on an input) "
+                "before a DenseTranspose can be tied to it."
+            )
+        self.dense = dense
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+        self.units = dense.kernel.shape[0]
+
+    def build(self, input_shape):
+        expected = self.dense.kernel.shape[1]
+        if input_shape[-1] != expected:
+            raise ValueError(
+                f"{self.name} is tied to {self.dense.name!r}, whose kernel has shape "
+                f"{tuple(self.dense.kernel.shape)}, so it expects inputs with {expected} "
+                f"features. Received: input_shape={tuple(input_shape)}"
+            )
+        self.bias = (
+            self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+            if self.use_bias
+            else None
+        )
+
+    def call(self, inputs):
+        outputs = ops.matmul(inputs, ops.transpose(self.dense.kernel))
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "dense": keras.saving.serialize_keras_object(self.dense),
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        dense = keras.saving.deserialize_keras_object(config.pop("dense"))  # built
+        return cls(dense, **config)
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class TiedAutoencoder(Autoencoder):
+    """An autoencoder whose decoder layers are ``DenseTranspose`` of its encoder's.
+
+    Its config holds the builder's arguments, so that loading a saved model
+    rebuilds the same sharing of kernels before the weights are restored.
+    """
+
+    def __init__(self, encoder, decoder, architecture, **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        self.architecture = dict(architecture)
+
+    def get_config(self):
+        return {"name": self.name, "architecture": self.architecture}
+
+    @classmethod
+    def from_config(cls, config):
+        return build_tied_autoencoder(**config["architecture"], name=config["name"])
+
+
+def build_tied_autoencoder(
+    input_shape=(784,),
+    hidden_sizes=(128, 64),
+    code_size=32,
+    *,
+    activation="relu",
+    code_activation=None,
+    output_activation="sigmoid",
+    name="tied_autoencoder",
+):
+    """Build a symmetric dense autoencoder whose decoder reuses the encoder's kernels.
+
+    The decoder's layers are :class:`DenseTranspose` of the encoder's ``Dense``
+    layers in reverse order, each with its own bias: about half the parameters of
+    :func:`~companion.build_stacked_autoencoder` with the same sizes (Chapter 3).
+
+    Args:
+        input_shape: shape of one example, e.g. ``(784,)`` or ``(28, 28)``.
+        hidden_sizes: sizes of the encoder's hidden layers, outermost first.
+        code_size: number of code units.
+        activation: activation of the hidden layers (both sides).
+        code_activation: activation of the code layer (None: linear).
+        output_activation: activation of the output layer.
+        name: name of the model.
+
+    Returns:
+        TiedAutoencoder: with ``.encoder`` and ``.decoder`` sharing kernels.
+
+    Raises:
+        TypeError, ValueError: for a shape or size that is not positive integers.
+    """
+    input_shape = _checks.shape_tuple("input_shape", input_shape)
+    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
+    code_size = _checks.positive_int("code_size", code_size)
+    architecture = {
+        "input_shape": input_shape,
+        "hidden_sizes": hidden_sizes,
+        "code_size": code_size,
+        "activation": activation,
+        "code_activation": code_activation,
+        "output_activation": output_activation,
+    }
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    dense_layers = []
+    sizes = (*hidden_sizes, code_size)
+    for depth, size in enumerate(sizes, start=1):
+        is_code = depth == len(sizes)
+        layer = keras.layers.Dense(
+            size,
+            activation=code_activation if is_code else activation,
+            name="code" if is_code else f"encoder_hidden_{depth}",
+        )
+        x = layer(x)
+        dense_layers.append(layer)
+    encoder = keras.Model(inputs, x, name="encoder")
+
+    code_inputs = keras.Input(shape=(code_size,), name="code_input")
+    y = code_inputs
+    for depth, layer in reversed(list(enumerate(dense_layers, start=1))):
+        is_output = depth == 1
+        y = DenseTranspose(
+            layer,
+            activation=output_activation if is_output else activation,
+            name="reconstruction" if is_output else f"decoder_hidden_{depth - 1}",
+        )(y)
+    if len(input_shape) > 1:
+        y = keras.layers.Reshape(input_shape, name="unflatten")(y)
+    decoder = keras.Model(code_inputs, y, name="decoder")
+    return TiedAutoencoder(encoder, decoder, architecture, name=name)

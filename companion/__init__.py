@@ -15,7 +15,14 @@ from companion.data import (
     load_fashion_mnist,
     load_mnist,
 )
-from companion.metrics import mse_per_pixel, principal_angles, psnr, squared_error_per_image
+from companion.greedy import train_greedy_layerwise
+from companion.metrics import (
+    mse_per_pixel,
+    noise_gain,
+    principal_angles,
+    psnr,
+    squared_error_per_image,
+)
 from companion.models import (
     Autoencoder,
     build_linear_autoencoder,
@@ -24,11 +31,14 @@ from companion.models import (
 )
 from companion.plots import plot_codes, plot_history, plot_images, plot_reconstructions
 from companion.runtime import budget, fast_mode, seed_everything
+from companion.tied import DenseTranspose, TiedAutoencoder, build_tied_autoencoder
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Autoencoder",
+    "DenseTranspose",
+    "TiedAutoencoder",
     "DatasetUnavailableError",
     "FallbackDataWarning",
     "InvalidDataFileError",
@@ -36,11 +46,13 @@ __all__ = [
     "build_linear_autoencoder",
     "build_nonlinear_autoencoder",
     "build_stacked_autoencoder",
+    "build_tied_autoencoder",
     "exercises",
     "fast_mode",
     "load_fashion_mnist",
     "load_mnist",
     "mse_per_pixel",
+    "noise_gain",
     "plot_codes",
     "plot_history",
     "plot_images",
@@ -49,4 +61,5 @@ __all__ = [
     "psnr",
     "seed_everything",
     "squared_error_per_image",
+    "train_greedy_layerwise",
 ]

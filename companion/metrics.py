@@ -80,3 +80,32 @@ def principal_angles(basis_a, basis_b):
             f"column per basis vector). Received shapes {a.shape} and {b.shape}"
         )
     return np.sort(np.degrees(subspace_angles(a, b)))
+
+
+def noise_gain(model, x, *, noise_std=0.1, seed=0):
+    """Fraction of the energy of Gaussian input noise that reaches the output.
+
+    ``gain = ||m(x + e) - m(x)||^2 / ||e||^2`` with ``e ~ N(0, noise_std^2)``
+    (not clipped, so a linear model's gain depends only on its weights). An
+    identity map has gain 1; an orthogonal projection onto k of d dimensions
+    about k/d. Chapters 1 and 2 use it to tell copying from learning.
+
+    Args:
+        model: a Keras model (its ``predict`` is used) or a function of a batch.
+        x: inputs, shape ``(n, ...)``.
+        noise_std: standard deviation of the noise.
+        seed: seed of the noise.
+
+    Returns:
+        float.
+
+    Raises:
+        ValueError: if ``noise_std`` is not positive.
+    """
+    if not noise_std > 0:
+        raise ValueError(f"noise_std must be > 0. Received: noise_std={noise_std}")
+    x = np.asarray(x, dtype="float32")
+    noise = np.random.default_rng(seed).normal(scale=noise_std, size=x.shape).astype("float32")
+    predict = (lambda batch: model.predict(batch, verbose=0)) if hasattr(model, "predict") else model
+    passed = np.asarray(predict(x + noise), dtype="float64") - np.asarray(predict(x), dtype="float64")
+    return float(np.sum(passed**2) / np.sum(noise.astype("float64") ** 2))

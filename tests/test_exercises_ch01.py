@@ -29,7 +29,7 @@ def test_parameter_count_right():
 @pytest.mark.parametrize(
     "answer, hint",
     [(50176, "bias"), (25088, "two weight matrices"), (25120, "encoder alone"), (50208, "784 biases"),
-     (50960, "32 biases"), (12345, "Count weights and biases")],
+     (50960, "32 biases"), (12345, "Count the weights and biases")],
 )
 def test_parameter_count_wrong_values_get_specific_hints(answer, hint):
     verdict = ch01.check_parameter_count(answer)

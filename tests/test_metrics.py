@@ -70,3 +70,23 @@ def test_principal_angles_ignore_the_basis():
 def test_principal_angles_bad_shapes():
     with pytest.raises(ValueError, match=r"same number of rows.*\(5, 2\) and \(4, 2\)"):
         cp.principal_angles(np.zeros((5, 2)), np.zeros((4, 2)))
+
+
+def test_noise_gain_of_identity_and_projection():
+    x = np.zeros((200, 50), dtype="float32")
+    assert cp.noise_gain(lambda batch: batch, x) == pytest.approx(1.0)
+    projection = np.diag([1.0] * 5 + [0.0] * 45)
+    assert cp.noise_gain(lambda batch: batch @ projection, x) == pytest.approx(5 / 50, rel=0.1)
+    assert cp.noise_gain(lambda batch: 2 * batch, x, noise_std=0.3, seed=4) == pytest.approx(4.0)
+
+
+def test_noise_gain_uses_predict_of_models():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, use_bias=False, kernel_initializer="zeros")])
+    assert cp.noise_gain(model, np.ones((10, 3))) == 0.0
+
+
+def test_noise_gain_rejects_bad_std():
+    with pytest.raises(ValueError, match="noise_std=0"):
+        cp.noise_gain(lambda b: b, np.zeros((2, 2)), noise_std=0)

@@ -57,3 +57,48 @@ def as_whole_number(answer):
     if answer != int(answer):
         return wrong(f"A count of parameters is a whole number. Received: {answer!r}.")
     return int(answer)
+
+
+def check_count(answer, expected, hints, explanation):
+    """Verdict on a whole-number answer, with a hint for each known mistake.
+
+    Args:
+        answer: the learner's number (``...`` or None when not attempted).
+        expected: the right count.
+        hints: dict mapping a typical wrong count to a hint.
+        explanation: shown with the confirmation when the count is right.
+    """
+    if is_unattempted(answer):
+        return unattempted("replace `...` with your number, then run the cell again.")
+    count = as_whole_number(answer)
+    if isinstance(count, Verdict):
+        return count
+    if count == expected:
+        return correct(f"{count} = {explanation}")
+    return wrong(hints.get(count, f"{count} is not it. Count the weights and biases of every Dense layer."))
+
+
+def check_letters(answer, letters, true_letters, hints):
+    """Verdict on a set of letters naming the true statements of a list.
+
+    Args:
+        answer: e.g. ``{"a", "c"}``, ``["a", "c"]`` or ``"ac"``.
+        letters: all statement letters, e.g. ``"abcde"``.
+        true_letters: the letters of the true statements.
+        hints: dict mapping each letter to why its statement is true or false.
+    """
+    if is_unattempted(answer):
+        return unattempted('replace `...` with the letters of the true statements, e.g. {"a", "c"}.')
+    if isinstance(answer, str):
+        answer = answer.replace(",", "").replace(" ", "")
+    if not isinstance(answer, (str, set, frozenset, list, tuple)):
+        return wrong(f'Expected letters such as {{"a", "c"}}. Received: {answer!r}.')
+    chosen = {str(letter).strip().lower() for letter in answer}
+    unknown = chosen - set(letters)
+    if unknown:
+        return wrong(f"The statements are labelled {letters[0]} to {letters[-1]}. Unknown: {sorted(unknown)}.")
+    mistakes = sorted(chosen ^ set(true_letters))
+    if not mistakes:
+        true_text = ", ".join(f"({letter})" for letter in sorted(true_letters))
+        return correct(f"{true_text} true, the others false.")
+    return wrong(f"{len(mistakes)} letter(s) to reconsider. First: " + hints[mistakes[0]])

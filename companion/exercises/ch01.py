@@ -3,8 +3,8 @@
 import numpy as np
 
 from companion.exercises._verdict import (
-    Verdict,
-    as_whole_number,
+    check_count,
+    check_letters,
     correct,
     is_unattempted,
     unattempted,
@@ -36,11 +36,6 @@ def check_parameter_count(answer):
     Returns:
         Verdict.
     """
-    if is_unattempted(answer):
-        return unattempted("replace `...` with the number of parameters, then run the cell again.")
-    count = as_whole_number(answer)
-    if isinstance(count, Verdict):
-        return count
     weights = 784 * 32
     hints = {
         2 * weights: "you counted both weight matrices; each Dense layer also has one bias per unit.",
@@ -49,12 +44,12 @@ def check_parameter_count(answer):
         2 * weights + 32: "you added the code layer's biases; the output layer has 784 biases too.",
         2 * weights + 784: "you added the output biases; the code layer has 32 biases too.",
     }
-    if count == 2 * weights + 32 + 784:
-        return correct(
-            f"{count} = 784x32 + 32 (encoder) + 32x784 + 784 (decoder). "
-            "Compare with model.count_params()."
-        )
-    return wrong(hints.get(count, f"{count} is not it. Count weights and biases of both Dense layers."))
+    return check_count(
+        answer,
+        2 * weights + 32 + 784,
+        hints,
+        "784x32 + 32 (encoder) + 32x784 + 784 (decoder). Compare with model.count_params().",
+    )
 
 
 def check_pca_reconstruct(pca_reconstruct):
@@ -96,20 +91,7 @@ def check_linear_ae_statements(answer):
     Returns:
         Verdict.
     """
-    if is_unattempted(answer):
-        return unattempted('replace `...` with the letters of the true statements, e.g. {"a", "c"}.')
-    if isinstance(answer, str):
-        answer = answer.replace(",", "").replace(" ", "")
-    if not isinstance(answer, (str, set, frozenset, list, tuple)):
-        return wrong(f'Expected letters such as {{"a", "c"}}. Received: {answer!r}.')
-    chosen = {str(letter).strip().lower() for letter in answer}
-    unknown = chosen - set(STATEMENT_LETTERS)
-    if unknown:
-        return wrong(f"The statements are labelled a to e. Unknown: {sorted(unknown)}.")
-    mistakes = sorted(chosen ^ _TRUE_STATEMENTS)
-    if not mistakes:
-        return correct("(b), (d) and (e) are true; (a) and (c) are false.")
-    return wrong(f"{len(mistakes)} letter(s) to reconsider. First: " + _STATEMENT_HINTS[mistakes[0]])
+    return check_letters(answer, STATEMENT_LETTERS, _TRUE_STATEMENTS, _STATEMENT_HINTS)
 
 
 def _exercise_data():

@@ -83,8 +83,8 @@ def test_pca_with_sklearn_is_right_too():
         (lambda x, k: np.linalg.svd(x, full_matrices=False)[2][:k].T.__rmatmul__(x)
          @ np.linalg.svd(x, full_matrices=False)[2][:k], "centre x"),
         (lambda x, k: right_pca(x, x.shape[1] - k), "largest variance"),
-        (lambda x, k: right_pca(x, k)[:, :k], "same shape"),
-        (lambda x, k: right_pca(x, k).T, "same shape"),
+        (lambda x, k: right_pca(x, k)[:, :k], "should return shape (200, 6)"),
+        (lambda x, k: right_pca(x, k).T, "should return shape (200, 6)"),
         (lambda x, k: np.full_like(x, np.nan), "NaN"),
         (lambda x, k: "not an array", "array of numbers"),
         (lambda x, k: x[10**6], "raised IndexError"),

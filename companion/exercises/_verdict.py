@@ -102,3 +102,41 @@ def check_letters(answer, letters, true_letters, hints):
         true_text = ", ".join(f"({letter})" for letter in sorted(true_letters))
         return correct(f"{true_text} true, the others false.")
     return wrong(f"{len(mistakes)} letter(s) to reconsider. First: " + hints[mistakes[0]])
+
+
+def call_learner_function(function, signature, args, error_hints=None):
+    """Call a learner's function; never let its errors escape.
+
+    Args:
+        function: what the learner passed.
+        signature: how the exercise names it, e.g. ``"pca_reconstruct(x, k)"``.
+        args: the arguments to call it with.
+        error_hints: optional dict mapping an exception type to a hint.
+
+    Returns:
+        ``(result, None)`` when the call returned, else ``(None, verdict)``.
+    """
+    if is_unattempted(function):
+        return None, unattempted(f"define `{signature}` and pass the function itself.")
+    if not callable(function):
+        return None, wrong(f"Expected a function. Received: {type(function).__name__}.")
+    try:
+        return function(*args), None
+    except NotImplementedError:
+        return None, unattempted("replace `raise NotImplementedError` with your code.")
+    except Exception as error:  # the learner's code: report, never re-raise
+        hint = next((text for kind, text in (error_hints or {}).items() if isinstance(error, kind)), "")
+        return None, wrong(f"{signature} raised {type(error).__name__}: {error}. {hint}".strip())
+
+
+def as_result_array(result, expected_shape, signature):
+    """Return ``(array, None)`` for a finite float array of the expected shape, else ``(None, verdict)``."""
+    try:
+        array = np.asarray(result, dtype="float64")
+    except (TypeError, ValueError):
+        return None, wrong(f"{signature} must return an array of numbers. Received: {type(result).__name__}.")
+    if array.shape != tuple(expected_shape):
+        return None, wrong(f"{signature} should return shape {tuple(expected_shape)}. Received: {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        return None, wrong(f"{signature} returned NaN or infinite values.")
+    return array, None

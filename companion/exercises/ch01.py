@@ -3,11 +3,11 @@
 import numpy as np
 
 from companion.exercises._verdict import (
+    as_result_array,
+    call_learner_function,
     check_count,
     check_letters,
     correct,
-    is_unattempted,
-    unattempted,
     wrong,
 )
 
@@ -64,19 +64,13 @@ def check_pca_reconstruct(pca_reconstruct):
     Returns:
         Verdict.
     """
-    if is_unattempted(pca_reconstruct):
-        return unattempted("define `pca_reconstruct(x, k)` and pass the function itself.")
-    if not callable(pca_reconstruct):
-        return wrong(f"Expected a function. Received: {type(pca_reconstruct).__name__}.")
     x = _exercise_data()
     for k in (1, 3):
-        try:
-            result = pca_reconstruct(x.copy(), k)
-        except NotImplementedError:
-            return unattempted("replace `raise NotImplementedError` with your code.")
-        except Exception as error:  # the learner's code: report, never re-raise
-            return wrong(f"pca_reconstruct(x, k={k}) raised {type(error).__name__}: {error}")
-        verdict = _compare_reconstruction(x, k, result)
+        result, verdict = call_learner_function(pca_reconstruct, "pca_reconstruct(x, k)", (x.copy(), k))
+        if verdict is None:
+            result, verdict = as_result_array(result, x.shape, f"pca_reconstruct(x, k={k})")
+        if verdict is None:
+            verdict = _compare_reconstruction(x, k, result)
         if verdict is not None:
             return verdict
     return correct("your reconstructions match PCA's for k=1 and k=3.")
@@ -115,22 +109,10 @@ def _close(a, b):
 
 def _compare_reconstruction(x, k, result):
     """Return None when ``result`` is right, else a wrong Verdict with a hint."""
-    try:
-        result = np.asarray(result, dtype="float64")
-    except (TypeError, ValueError):
-        return wrong(f"pca_reconstruct must return an array of numbers. Received: {type(result).__name__}.")
-    if result.shape != x.shape:
-        return wrong(
-            f"for x of shape {x.shape} the reconstruction must have the same shape. "
-            f"Received: {result.shape} (k={k})."
-        )
-    if not np.all(np.isfinite(result)):
-        return wrong("the reconstruction contains NaN or infinite values.")
     expected = _pca_reference(x, k)
     if _close(result, expected):
         return None
-    mean = x.mean(axis=0)
-    if _close(result + mean, expected):
+    if _close(result + x.mean(axis=0), expected):
         return wrong("the shape of the cloud is right, but add the mean back after projecting.")
     if _close(result, _pca_reference(x, k, center=False)):
         return wrong("centre x (subtract the column means) before the SVD; PCA works on centred data.")

@@ -1,0 +1,103 @@
+"""DenseTranspose and build_tied_autoencoder: shapes, counts, training, save/load, ties."""
+
+import numpy as np
+import pytest
+
+import keras
+
+import companion as cp
+
+
+def built_dense(n_in=6, units=3):
+    dense = keras.layers.Dense(units)
+    dense.build((None, n_in))
+    return dense
+
+
+def test_dense_transpose_uses_the_transposed_kernel():
+    dense = built_dense()
+    tied = cp.DenseTranspose(dense)
+    codes = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(tied(codes))
+    np.testing.assert_allclose(out, codes @ keras.ops.convert_to_numpy(dense.kernel).T, rtol=1e-5, atol=1e-6)
+    assert [w.shape for w in tied.trainable_weights if w is not dense.kernel and w is not dense.bias] == [(6,)]
+
+
+def test_dense_transpose_standalone_round_trip():
+    tied = cp.DenseTranspose(built_dense(), activation="sigmoid", name="tied")
+    codes = np.ones((2, 3), dtype="float32")
+    expected = keras.ops.convert_to_numpy(tied(codes))
+    clone = cp.DenseTranspose.from_config(tied.get_config())
+    clone(codes)
+    clone.set_weights(tied.get_weights())
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone(codes)), expected)
+    assert clone.get_config()["activation"] == "sigmoid"
+
+
+def test_dense_transpose_bad_arguments():
+    with pytest.raises(TypeError, match="must be a keras.layers.Dense"):
+        cp.DenseTranspose(keras.layers.Conv2D(2, 3))
+    with pytest.raises(ValueError, match="must be built"):
+        cp.DenseTranspose(keras.layers.Dense(3))
+    tied = cp.DenseTranspose(built_dense())
+    with pytest.raises(ValueError, match=r"expects inputs with 3 features. Received: input_shape=\(None, 5\)"):
+        tied.build((None, 5))
+
+
+
+def test_tied_parameter_count_follows_the_formula():
+    model = cp.build_tied_autoencoder((784,), hidden_sizes=(128, 64), code_size=32)
+    kernels = 784 * 128 + 128 * 64 + 64 * 32
+    biases = (128 + 64 + 32) + (64 + 128 + 784)
+    assert model.count_params() == kernels + biases
+    untied = cp.build_stacked_autoencoder((784,), hidden_sizes=(128, 64), code_size=32).count_params()
+    assert untied == 2 * kernels + biases
+    assert 0.49 < model.count_params() / untied < 0.51
+
+
+def test_tied_shapes_and_training_step(tiny_images):
+    cp.seed_everything(0)
+    model = cp.build_tied_autoencoder((784,), hidden_sizes=(32,), code_size=8)
+    assert model.encoder(tiny_images).shape == (16, 8)
+    assert model(tiny_images).shape == (16, 784)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+    before = model.evaluate(tiny_images, tiny_images, verbose=0)
+    model.train_on_batch(tiny_images, tiny_images)
+    assert model.evaluate(tiny_images, tiny_images, verbose=0) < before
+
+
+def test_training_the_decoder_moves_the_encoder_kernel(tiny_images):
+    model = cp.build_tied_autoencoder((784,), hidden_sizes=(), code_size=4)
+    kernel = model.encoder.get_layer("code").kernel
+    before = keras.ops.convert_to_numpy(kernel).copy()
+    codes = np.ones((16, 4), dtype="float32")
+    model.decoder.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['code/bias'\]"):
+        model.decoder.train_on_batch(codes, tiny_images)  # the encoder's bias is not used
+    assert not np.allclose(keras.ops.convert_to_numpy(kernel), before)
+
+
+def test_tied_round_trip_keeps_outputs_and_ties(tiny_images, tmp_path):
+    model = cp.build_tied_autoencoder((784,), hidden_sizes=(32,), code_size=8, name="tied")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.train_on_batch(tiny_images, tiny_images)
+    model.save(tmp_path / "tied.keras")
+    loaded = keras.saving.load_model(tmp_path / "tied.keras")
+    assert isinstance(loaded, cp.TiedAutoencoder) and loaded.name == "tied"
+    np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
+    codes = np.ones((1, 8), dtype="float32")
+    before = loaded.decoder.predict(codes, verbose=0)
+    kernel = loaded.encoder.get_layer("code").kernel
+    kernel.assign(kernel * 2.0)
+    assert not np.allclose(loaded.decoder.predict(codes, verbose=0), before)
+
+
+def test_tied_image_shapes():
+    model = cp.build_tied_autoencoder((28, 28), hidden_sizes=(16,), code_size=4)
+    assert model(np.zeros((2, 28, 28), dtype="float32")).shape == (2, 28, 28)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"code_size": 0}, "code_size=0"), ({"hidden_sizes": "64"}, "hidden_sizes")])
+def test_tied_bad_arguments(kwargs, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        cp.build_tied_autoencoder(**kwargs)

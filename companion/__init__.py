@@ -3,18 +3,19 @@
 Every chapter imports it as ``import companion as cp``, before Keras.
 """
 
-from companion._quiet import import_keras_quietly
-
-import_keras_quietly()  # before any module below imports Keras
-
-from companion import exercises  # noqa: E402
+from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
+from companion import exercises
 from companion.data import (
     DatasetUnavailableError,
     FallbackDataWarning,
     InvalidDataFileError,
+    add_gaussian_noise,
+    add_salt_and_pepper,
     load_fashion_mnist,
     load_mnist,
+    mask_pixels,
 )
+from companion.denoising import Corruption, build_denoising_autoencoder
 from companion.greedy import train_greedy_layerwise
 from companion.metrics import (
     mse_per_pixel,
@@ -37,12 +38,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Autoencoder",
+    "Corruption",
     "DenseTranspose",
     "TiedAutoencoder",
     "DatasetUnavailableError",
     "FallbackDataWarning",
     "InvalidDataFileError",
+    "add_gaussian_noise",
+    "add_salt_and_pepper",
     "budget",
+    "build_denoising_autoencoder",
     "build_linear_autoencoder",
     "build_nonlinear_autoencoder",
     "build_stacked_autoencoder",
@@ -51,6 +56,7 @@ __all__ = [
     "fast_mode",
     "load_fashion_mnist",
     "load_mnist",
+    "mask_pixels",
     "mse_per_pixel",
     "noise_gain",
     "plot_codes",

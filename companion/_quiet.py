@@ -34,3 +34,6 @@ def import_keras_quietly():
         return
     with native_stderr_silenced():
         import keras  # noqa: F401
+
+
+import_keras_quietly()  # on import, before any companion module imports Keras

@@ -220,3 +220,88 @@ def _format(images, flatten, scale):
     if scale:
         images = images.astype("float32") / 255.0
     return images
+
+
+def add_gaussian_noise(images, std=0.3, *, seed=0):
+    """Add Gaussian noise of standard deviation ``std`` and clip to [0, 1].
+
+    Used from Chapter 5 on. The same seed gives the same noise.
+
+    Args:
+        images: float array with values in [0, 1] (any shape).
+        std: standard deviation of the noise (>= 0).
+        seed: seed of the noise.
+
+    Returns:
+        float32 array of the same shape, in [0, 1].
+
+    Raises:
+        ValueError: if ``std`` is negative or the images are not in [0, 1].
+    """
+    images = _unit_images(images)
+    if not std >= 0:
+        raise ValueError(f"std must be >= 0. Received: std={std}")
+    noise = np.random.default_rng(seed).normal(scale=std, size=images.shape)
+    return np.clip(images + noise, 0.0, 1.0).astype("float32")
+
+
+def mask_pixels(images, fraction=0.3, *, seed=0):
+    """Masking noise: set each pixel to 0 with probability ``fraction``.
+
+    The corruption of Vincent et al. (2008), used in Chapter 5.
+
+    Args:
+        images: float array with values in [0, 1].
+        fraction: probability that a pixel is set to 0, in [0, 1].
+        seed: seed of the noise.
+
+    Returns:
+        float32 array of the same shape.
+
+    Raises:
+        ValueError: if ``fraction`` is outside [0, 1] or the images are not in [0, 1].
+    """
+    images = _unit_images(images)
+    fraction = _fraction(fraction)
+    keep = np.random.default_rng(seed).uniform(size=images.shape) >= fraction
+    return (images * keep).astype("float32")
+
+
+def add_salt_and_pepper(images, fraction=0.1, *, seed=0):
+    """Salt-and-pepper noise: set a ``fraction`` of pixels to 0 or 1, half each.
+
+    Used in Chapter 5.
+
+    Args:
+        images: float array with values in [0, 1].
+        fraction: probability that a pixel is replaced, in [0, 1].
+        seed: seed of the noise.
+
+    Returns:
+        float32 array of the same shape.
+
+    Raises:
+        ValueError: if ``fraction`` is outside [0, 1] or the images are not in [0, 1].
+    """
+    images = _unit_images(images)
+    fraction = _fraction(fraction)
+    rng = np.random.default_rng(seed)
+    hit = rng.uniform(size=images.shape) < fraction
+    salt = rng.uniform(size=images.shape) < 0.5
+    return np.where(hit, salt.astype("float32"), images).astype("float32")
+
+
+def _unit_images(images):
+    images = np.asarray(images, dtype="float32")
+    if images.size and (images.min() < 0.0 or images.max() > 1.0):
+        raise ValueError(
+            "Expected images with values in [0, 1] (load them with scale=True). "
+            f"Received values from {images.min()} to {images.max()}."
+        )
+    return images
+
+
+def _fraction(fraction):
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must be between 0 and 1. Received: fraction={fraction}")
+    return float(fraction)

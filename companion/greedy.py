@@ -34,8 +34,8 @@ def dense_pairs(autoencoder):
         raise ValueError(
             "Greedy layer-wise training needs a decoder that mirrors the encoder "
             "(Dense kernels of transposed shapes). Received encoder kernels "
-            f"{[tuple(l.kernel.shape) for l in encoder_layers]} and decoder kernels "
-            f"{[tuple(l.kernel.shape) for l in decoder_layers]}."
+            f"{[tuple(layer.kernel.shape) for layer in encoder_layers]} and decoder kernels "
+            f"{[tuple(layer.kernel.shape) for layer in decoder_layers]}."
         )
     return pairs
 

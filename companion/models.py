@@ -26,8 +26,11 @@ class Autoencoder(keras.Model):
         # Both parts are functional models that own their weights already.
         self.built = encoder.built and decoder.built
 
-    def call(self, inputs):
-        return self.decoder(self.encoder(inputs))
+    def call(self, inputs, training=None):
+        # pass `training` on, so that layers such as Corruption or Dropout inside
+        # the encoder or decoder know when the model is being trained
+        codes = self.encoder(inputs, training=training)
+        return self.decoder(codes, training=training)
 
     def get_config(self):
         return {
@@ -52,12 +55,14 @@ def build_stacked_autoencoder(
     activation="relu",
     code_activation=None,
     output_activation="sigmoid",
+    corruption=None,
     name="stacked_autoencoder",
 ):
     """Build a symmetric dense autoencoder: input-hidden...-code-...hidden-input.
 
     Images of any shape are flattened on the way in and reshaped on the way out.
-    Chapter 1 uses it with no hidden layers; Chapter 2 with several.
+    Chapter 1 uses it with no hidden layers; Chapter 2 with several; Chapter 5
+    puts a corruption layer in front of the encoder.
 
     Args:
         input_shape: shape of one example, e.g. ``(784,)`` or ``(28, 28)``.
@@ -67,6 +72,8 @@ def build_stacked_autoencoder(
         activation: activation of the hidden layers.
         code_activation: activation of the code layer (None: linear).
         output_activation: activation of the output layer (None: linear).
+        corruption: optional layer applied to the inputs first, such as
+            :class:`~companion.Corruption` (active only in training).
         name: name of the model; the sub-models are ``encoder`` and ``decoder``.
 
     Returns:
@@ -81,7 +88,8 @@ def build_stacked_autoencoder(
     n_inputs = math.prod(input_shape)
 
     inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    x = inputs if corruption is None else corruption(inputs)
+    x = keras.layers.Flatten(name="flatten")(x) if len(input_shape) > 1 else x
     for depth, size in enumerate(hidden_sizes, start=1):
         x = keras.layers.Dense(size, activation=activation, name=f"encoder_hidden_{depth}")(x)
     codes = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)

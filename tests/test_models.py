@@ -99,3 +99,16 @@ def test_bad_arguments(kwargs, error, message):
 def test_bad_hidden_size_of_nonlinear_builder():
     with pytest.raises(ValueError, match="hidden_size=-5"):
         cp.build_nonlinear_autoencoder(hidden_size=-5)
+
+
+def test_training_flag_reaches_the_sub_models():
+    """fit must see the encoder's training-only layers (here: heavy masking)."""
+    inputs = keras.Input((10,))
+    encoder = keras.Model(inputs, cp.Corruption("masking", 0.9, seed=1)(inputs))
+    codes = keras.Input((10,))
+    decoder = keras.Model(codes, keras.layers.Dense(10, kernel_initializer="identity")(codes))
+    model = cp.Autoencoder(encoder, decoder)
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).uniform(0.5, 1.0, size=(64, 10)).astype("float32")
+    assert model.evaluate(x, x, verbose=0) == pytest.approx(0.0, abs=1e-12)
+    assert model.train_on_batch(x, x) > 0.1  # 90% of the inputs masked during training

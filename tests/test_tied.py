@@ -97,7 +97,8 @@ def test_tied_image_shapes():
     assert model(np.zeros((2, 28, 28), dtype="float32")).shape == (2, 28, 28)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"code_size": 0}, "code_size=0"), ({"hidden_sizes": "64"}, "hidden_sizes")])
+@pytest.mark.parametrize("kwargs, message", [({"code_size": 0}, "code_size=0"),
+                                             ({"hidden_sizes": "64"}, "hidden_sizes")])
 def test_tied_bad_arguments(kwargs, message):
     with pytest.raises((TypeError, ValueError), match=message):
         cp.build_tied_autoencoder(**kwargs)

@@ -140,3 +140,27 @@ def as_result_array(result, expected_shape, signature):
     if not np.all(np.isfinite(array)):
         return None, wrong(f"{signature} returned NaN or infinite values.")
     return array, None
+
+
+def check_number(answer, expected, tolerance, hints, explanation):
+    """Verdict on a real-number answer, with a hint for each known mistake.
+
+    Args:
+        answer: the learner's number.
+        expected: the right value.
+        tolerance: largest accepted absolute difference.
+        hints: list of ``(typical wrong value, hint)``.
+        explanation: shown with the confirmation.
+    """
+    if is_unattempted(answer):
+        return unattempted("replace `...` with your number, then run the cell again.")
+    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
+        return wrong(f"Expected a number. Received: {answer!r} of type {type(answer).__name__}.")
+    if not math.isfinite(answer):
+        return wrong(f"Expected a finite number. Received: {answer!r}.")
+    if abs(answer - expected) <= tolerance:
+        return correct(explanation)
+    for value, hint in hints:
+        if abs(answer - value) <= tolerance:
+            return wrong(hint)
+    return wrong(f"{answer} is not it. Check the formula in the chapter.")

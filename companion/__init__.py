@@ -5,6 +5,7 @@ Every chapter imports it as ``import companion as cp``, before Keras.
 
 from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
 from companion import exercises
+from companion.contractive import ContractiveDense, build_contractive_autoencoder, contractive_penalty
 from companion.data import (
     DatasetUnavailableError,
     FallbackDataWarning,
@@ -25,6 +26,7 @@ from companion.metrics import (
     squared_error_per_image,
 )
 from companion.models import (
+    ActivityPenalty,
     Autoencoder,
     build_linear_autoencoder,
     build_nonlinear_autoencoder,
@@ -32,26 +34,33 @@ from companion.models import (
 )
 from companion.plots import plot_codes, plot_history, plot_images, plot_reconstructions
 from companion.runtime import budget, fast_mode, seed_everything
+from companion.sparse import KLSparsity, build_sparse_autoencoder
 from companion.tied import DenseTranspose, TiedAutoencoder, build_tied_autoencoder
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActivityPenalty",
     "Autoencoder",
+    "ContractiveDense",
     "Corruption",
     "DenseTranspose",
     "TiedAutoencoder",
     "DatasetUnavailableError",
     "FallbackDataWarning",
     "InvalidDataFileError",
+    "KLSparsity",
     "add_gaussian_noise",
     "add_salt_and_pepper",
     "budget",
+    "build_contractive_autoencoder",
     "build_denoising_autoencoder",
     "build_linear_autoencoder",
+    "build_sparse_autoencoder",
     "build_nonlinear_autoencoder",
     "build_stacked_autoencoder",
     "build_tied_autoencoder",
+    "contractive_penalty",
     "exercises",
     "fast_mode",
     "load_fashion_mnist",

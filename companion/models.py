@@ -47,6 +47,33 @@ class Autoencoder(keras.Model):
         return cls(encoder, decoder, **config)
 
 
+@keras.saving.register_keras_serializable(package="companion")
+class ActivityPenalty(keras.layers.Layer):
+    """Add ``regularizer(inputs)`` to the loss and pass the inputs on unchanged.
+
+    Unlike a layer's ``activity_regularizer``, which Keras divides by the batch
+    size, the value is added as it is: right for penalties such as
+    :class:`~companion.KLSparsity` that are already defined on batch means.
+
+    Args:
+        regularizer: a ``keras.regularizers.Regularizer`` (or its name).
+    """
+
+    def __init__(self, regularizer, **kwargs):
+        super().__init__(**kwargs)
+        self.regularizer = keras.regularizers.get(regularizer)
+
+    def call(self, inputs):
+        self.add_loss(self.regularizer(inputs))
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "regularizer": keras.regularizers.serialize(self.regularizer)}
+
+
 def build_stacked_autoencoder(
     input_shape=(784,),
     hidden_sizes=(128, 64),
@@ -56,6 +83,7 @@ def build_stacked_autoencoder(
     code_activation=None,
     output_activation="sigmoid",
     corruption=None,
+    code_regularizer=None,
     name="stacked_autoencoder",
 ):
     """Build a symmetric dense autoencoder: input-hidden...-code-...hidden-input.
@@ -74,6 +102,9 @@ def build_stacked_autoencoder(
         output_activation: activation of the output layer (None: linear).
         corruption: optional layer applied to the inputs first, such as
             :class:`~companion.Corruption` (active only in training).
+        code_regularizer: optional regulariser of the codes, such as
+            :class:`~companion.KLSparsity`; its value on each batch of codes is
+            added to the loss by an :class:`ActivityPenalty` layer (Chapter 6).
         name: name of the model; the sub-models are ``encoder`` and ``decoder``.
 
     Returns:
@@ -93,6 +124,8 @@ def build_stacked_autoencoder(
     for depth, size in enumerate(hidden_sizes, start=1):
         x = keras.layers.Dense(size, activation=activation, name=f"encoder_hidden_{depth}")(x)
     codes = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)
+    if code_regularizer is not None:
+        codes = ActivityPenalty(code_regularizer, name="code_penalty")(codes)
     encoder = keras.Model(inputs, codes, name="encoder")
 
     code_inputs = keras.Input(shape=(code_size,), name="code_input")

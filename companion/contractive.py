@@ -1,0 +1,112 @@
+"""Contractive autoencoders (Chapter 7): penalising the encoder's Jacobian."""
+
+import keras
+from keras import ops
+
+from companion import _checks
+from companion.models import Autoencoder
+
+
+def contractive_penalty(codes, kernel):
+    """Mean over a batch of ``||J_f(x)||_F^2`` for a sigmoid layer ``h = sigmoid(x W + b)``.
+
+    The Jacobian is ``J_ji = h_j (1 - h_j) W_ij``, so
+    ``||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ij^2`` needs no autodiff.
+
+    Args:
+        codes: the layer's outputs ``h``, shape ``(batch, units)``.
+        kernel: its kernel ``W``, shape ``(inputs, units)``.
+
+    Returns:
+        A scalar tensor.
+    """
+    column_norms = ops.sum(ops.square(kernel), axis=0)  # sum_i W_ij^2, one per unit
+    per_example = ops.sum(ops.square(codes * (1.0 - codes)) * column_norms, axis=-1)
+    return ops.mean(per_example)
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class ContractiveDense(keras.layers.Dense):
+    """A sigmoid ``Dense`` layer that adds ``contraction * mean ||J||_F^2`` to the loss.
+
+    Args:
+        units: number of units.
+        contraction: the weight lambda of the penalty (>= 0).
+        **kwargs: other ``Dense`` arguments; the activation must be sigmoid.
+
+    Raises:
+        ValueError: for a negative weight or another activation.
+    """
+
+    def __init__(self, units, contraction=0.01, **kwargs):
+        activation = kwargs.pop("activation", "sigmoid")
+        if activation not in ("sigmoid", keras.activations.sigmoid):
+            raise ValueError(
+                "The closed-form contractive penalty needs a sigmoid activation. "
+                f"Received: activation={activation!r}"
+            )
+        if not contraction >= 0:
+            raise ValueError(f"contraction must be >= 0. Received: contraction={contraction}")
+        super().__init__(units, activation="sigmoid", **kwargs)
+        self.contraction = float(contraction)
+
+    def call(self, inputs, training=None):
+        codes = super().call(inputs)
+        self.add_loss(self.contraction * contractive_penalty(codes, self.kernel))
+        return codes
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("activation")
+        return {**config, "contraction": self.contraction}
+
+
+def build_contractive_autoencoder(
+    input_shape=(784,),
+    code_size=256,
+    *,
+    contraction=0.01,
+    hidden_sizes=(),
+    name="contractive_autoencoder",
+):
+    """Build an autoencoder whose encoder layers are :class:`ContractiveDense` (Chapter 7).
+
+    Every encoder layer is a sigmoid layer with its own contractive penalty; the
+    decoder mirrors it with sigmoid layers. With ``hidden_sizes`` the stack can be
+    trained layer by layer with :func:`~companion.train_greedy_layerwise`.
+
+    Args:
+        input_shape: shape of one example (flat, e.g. ``(784,)``).
+        code_size: number of code units.
+        contraction: weight lambda of each layer's penalty.
+        hidden_sizes: sizes of encoder layers before the code.
+        name: name of the model.
+
+    Returns:
+        Autoencoder.
+
+    Raises:
+        TypeError, ValueError: for bad sizes or a negative weight.
+    """
+    input_shape = _checks.shape_tuple("input_shape", input_shape)
+    if len(input_shape) != 1:
+        raise ValueError(f"input_shape must be flat, such as (784,). Received: input_shape={input_shape}")
+    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
+    code_size = _checks.positive_int("code_size", code_size)
+    sizes = (*hidden_sizes, code_size)
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for depth, size in enumerate(sizes, start=1):
+        layer_name = "code" if depth == len(sizes) else f"encoder_hidden_{depth}"
+        x = ContractiveDense(size, contraction=contraction, name=layer_name)(x)
+    encoder = keras.Model(inputs, x, name="encoder")
+
+    code_inputs = keras.Input(shape=(code_size,), name="code_input")
+    y = code_inputs
+    mirror = (*reversed(hidden_sizes), input_shape[0])
+    for depth, size in zip(range(len(mirror) - 1, -1, -1), mirror):
+        layer_name = "reconstruction" if depth == 0 else f"decoder_hidden_{depth}"
+        y = keras.layers.Dense(size, activation="sigmoid", name=layer_name)(y)
+    decoder = keras.Model(code_inputs, y, name="decoder")
+    return Autoencoder(encoder, decoder, name=name)

@@ -1,0 +1,72 @@
+"""The contractive penalty against autodiff, ContractiveDense and its builder."""
+
+import numpy as np
+import pytest
+
+import keras
+
+import companion as cp
+
+tf = pytest.importorskip("tensorflow")
+
+
+def autodiff_frobenius(layer, x):
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        codes = layer(x)
+    jacobian = tape.batch_jacobian(codes, x)  # (batch, units, inputs)
+    return float(tf.reduce_mean(tf.reduce_sum(jacobian**2, axis=[1, 2])))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_closed_form_equals_autodiff_on_random_weights(seed):
+    rng = np.random.default_rng(seed)
+    layer = cp.ContractiveDense(17, contraction=1.0)
+    layer.build((None, 23))
+    layer.kernel.assign(rng.normal(scale=0.7, size=(23, 17)).astype("float32"))
+    layer.bias.assign(rng.normal(size=17).astype("float32"))
+    x = rng.normal(size=(9, 23)).astype("float32")
+    closed = float(cp.contractive_penalty(layer(x), layer.kernel))
+    assert abs(closed - autodiff_frobenius(layer, x)) / closed < 1e-5
+
+
+def test_layer_adds_the_weighted_penalty_to_the_loss():
+    layer = cp.ContractiveDense(4, contraction=0.5)
+    x = np.random.default_rng(0).uniform(size=(6, 3)).astype("float32")
+    codes = layer(x)
+    assert len(layer.losses) == 1
+    expected = 0.5 * float(cp.contractive_penalty(codes, layer.kernel))
+    assert float(layer.losses[0]) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"contraction": -1}, "contraction=-1"),
+                                             ({"activation": "relu"}, "needs a sigmoid")])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cp.ContractiveDense(3, **kwargs)
+
+
+def test_builder_shapes_counts_training_and_round_trip(tiny_images, tmp_path):
+    cp.seed_everything(0)
+    model = cp.build_contractive_autoencoder(code_size=8, hidden_sizes=(32,), contraction=0.01)
+    assert model.encoder(tiny_images).shape == (16, 8)
+    assert model.count_params() == (784 * 32 + 32) + (32 * 8 + 8) + (8 * 32 + 32) + (32 * 784 + 784)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
+    before = model.evaluate(tiny_images, tiny_images, verbose=0)
+    model.fit(tiny_images, tiny_images, epochs=3, verbose=0)
+    assert model.evaluate(tiny_images, tiny_images, verbose=0) < before
+    model.save(tmp_path / "cae.keras")
+    loaded = keras.saving.load_model(tmp_path / "cae.keras")
+    np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
+    assert loaded.encoder.get_layer("code").contraction == 0.01
+
+
+def test_greedy_training_works_on_contractive_stacks(tiny_images):
+    model = cp.build_contractive_autoencoder(code_size=8, hidden_sizes=(32,))
+    assert len(cp.train_greedy_layerwise(model, tiny_images, epochs=1)) == 2
+
+
+def test_builder_rejects_images():
+    with pytest.raises(ValueError, match="must be flat"):
+        cp.build_contractive_autoencoder(input_shape=(28, 28))

@@ -164,3 +164,11 @@ def check_number(answer, expected, tolerance, hints, explanation):
         if abs(answer - value) <= tolerance:
             return wrong(hint)
     return wrong(f"{answer} is not it. Check the formula in the chapter.")
+
+
+def as_number(result, signature):
+    """Return ``(float, None)`` when ``result`` is one number, else ``(None, verdict)``."""
+    try:
+        return float(np.asarray(result, dtype="float64")), None
+    except (TypeError, ValueError):
+        return None, wrong(f"{signature} must return one number. Received: an array of shape {np.shape(result)}.")

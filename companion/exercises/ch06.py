@@ -3,6 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
+    as_number,
     call_learner_function,
     check_letters,
     check_number,
@@ -61,13 +62,12 @@ def check_kl_sparsity(kl_sparsity):
     """
     activations = np.random.default_rng(6).uniform(0.01, 0.6, size=(40, 12))
     rho = 0.05
-    result, verdict = call_learner_function(kl_sparsity, "kl_sparsity(activations, rho)", (activations.copy(), rho))
+    signature = "kl_sparsity(activations, rho)"
+    result, verdict = call_learner_function(kl_sparsity, signature, (activations.copy(), rho))
+    if verdict is None:
+        value, verdict = as_number(result, signature)
     if verdict is not None:
         return verdict
-    try:
-        value = float(np.asarray(result, dtype="float64"))
-    except (TypeError, ValueError):
-        return wrong(f"kl_sparsity must return one number. Received: an array of shape {np.shape(result)}.")
     rho_hat = activations.mean(axis=0)
     if np.isclose(value, _kl(rho, rho_hat).sum()):
         return correct("the sum over units of KL(rho || mean activation).")

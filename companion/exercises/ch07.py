@@ -3,6 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
+    as_number,
     call_learner_function,
     check_letters,
     check_number,
@@ -57,13 +58,12 @@ def check_penalty_function(frobenius_squared):
     rng = np.random.default_rng(7)
     h = rng.uniform(0.05, 0.95, size=(6, 5))
     kernel = rng.normal(size=(8, 5))
-    result, verdict = call_learner_function(frobenius_squared, "frobenius_squared(h, W)", (h.copy(), kernel.copy()))
+    signature = "frobenius_squared(h, W)"
+    result, verdict = call_learner_function(frobenius_squared, signature, (h.copy(), kernel.copy()))
+    if verdict is None:
+        value, verdict = as_number(result, signature)
     if verdict is not None:
         return verdict
-    try:
-        value = float(np.asarray(result, dtype="float64"))
-    except (TypeError, ValueError):
-        return wrong(f"return one number (the batch mean). Received: an array of shape {np.shape(result)}.")
     slopes = (h * (1 - h)) ** 2
     if np.isclose(value, np.mean(slopes @ (kernel**2).sum(axis=0))):
         return correct("the mean over the batch of sum_j (h_j (1 - h_j))^2 ||W_:j||^2.")

@@ -1,7 +1,8 @@
-"""Fully connected autoencoders: linear (Chapter 1), shallow and stacked.
+"""Fully connected autoencoders: linear and nonlinear (Chapter 1), stacked (Chapter 2).
 
 Every builder returns an :class:`Autoencoder`, a Keras model whose
-``.encoder`` and ``.decoder`` are models of their own.
+``.encoder`` and ``.decoder`` are models of their own. The stacked builder is
+also the base of the denoising (Chapter 5) and sparse (Chapter 6) builders.
 """
 
 import math

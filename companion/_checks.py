@@ -45,3 +45,12 @@ def array_pair(first, second, names=("x", "x_hat")):
             f"Received: shape {a.shape}"
         )
     return a, b
+
+
+def architecture(input_shape, hidden_sizes, code_size):
+    """Validate the sizes every dense builder takes; return them as tuples and an int."""
+    return (
+        shape_tuple("input_shape", input_shape),
+        sizes_tuple("hidden_sizes", hidden_sizes),
+        positive_int("code_size", code_size),
+    )

@@ -88,11 +88,9 @@ def build_contractive_autoencoder(
     Raises:
         TypeError, ValueError: for bad sizes or a negative weight.
     """
-    input_shape = _checks.shape_tuple("input_shape", input_shape)
+    input_shape, hidden_sizes, code_size = _checks.architecture(input_shape, hidden_sizes, code_size)
     if len(input_shape) != 1:
         raise ValueError(f"input_shape must be flat, such as (784,). Received: input_shape={input_shape}")
-    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
-    code_size = _checks.positive_int("code_size", code_size)
     sizes = (*hidden_sizes, code_size)
 
     inputs = keras.Input(shape=input_shape, name="image")

@@ -114,14 +114,9 @@ def build_stacked_autoencoder(
     Raises:
         TypeError, ValueError: for a shape or size that is not positive integers.
     """
-    input_shape = _checks.shape_tuple("input_shape", input_shape)
-    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
-    code_size = _checks.positive_int("code_size", code_size)
-    n_inputs = math.prod(input_shape)
+    input_shape, hidden_sizes, code_size = _checks.architecture(input_shape, hidden_sizes, code_size)
 
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs if corruption is None else corruption(inputs)
-    x = keras.layers.Flatten(name="flatten")(x) if len(input_shape) > 1 else x
+    inputs, x = flat_image_input(input_shape, corruption)
     for depth, size in enumerate(hidden_sizes, start=1):
         x = keras.layers.Dense(size, activation=activation, name=f"encoder_hidden_{depth}")(x)
     codes = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)
@@ -133,11 +128,25 @@ def build_stacked_autoencoder(
     y = code_inputs
     for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
         y = keras.layers.Dense(size, activation=activation, name=f"decoder_hidden_{depth}")(y)
-    y = keras.layers.Dense(n_inputs, activation=output_activation, name="reconstruction")(y)
+    y = keras.layers.Dense(math.prod(input_shape), activation=output_activation, name="reconstruction")(y)
+    decoder = keras.Model(code_inputs, restore_image_shape(y, input_shape), name="decoder")
+    return Autoencoder(encoder, decoder, name=name)
+
+
+def flat_image_input(input_shape, corruption=None):
+    """The encoder's input, and that input (corrupted, if asked) flattened to vectors."""
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs if corruption is None else corruption(inputs)
+    if len(input_shape) > 1:
+        x = keras.layers.Flatten(name="flatten")(x)
+    return inputs, x
+
+
+def restore_image_shape(y, input_shape):
+    """Reshape the decoder's flat output back to the shape of one example."""
     if len(input_shape) > 1:
         y = keras.layers.Reshape(input_shape, name="unflatten")(y)
-    decoder = keras.Model(code_inputs, y, name="decoder")
-    return Autoencoder(encoder, decoder, name=name)
+    return y
 
 
 def build_linear_autoencoder(input_shape=(784,), code_size=32, *, name="linear_autoencoder"):

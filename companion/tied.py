@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from companion import _checks
-from companion.models import Autoencoder
+from companion.models import Autoencoder, flat_image_input, restore_image_shape
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -128,9 +128,7 @@ def build_tied_autoencoder(
     Raises:
         TypeError, ValueError: for a shape or size that is not positive integers.
     """
-    input_shape = _checks.shape_tuple("input_shape", input_shape)
-    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
-    code_size = _checks.positive_int("code_size", code_size)
+    input_shape, hidden_sizes, code_size = _checks.architecture(input_shape, hidden_sizes, code_size)
     architecture = {
         "input_shape": input_shape,
         "hidden_sizes": hidden_sizes,
@@ -140,8 +138,7 @@ def build_tied_autoencoder(
         "output_activation": output_activation,
     }
 
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    inputs, x = flat_image_input(input_shape)
     dense_layers = []
     sizes = (*hidden_sizes, code_size)
     for depth, size in enumerate(sizes, start=1):
@@ -164,7 +161,5 @@ def build_tied_autoencoder(
             activation=output_activation if is_output else activation,
             name="reconstruction" if is_output else f"decoder_hidden_{depth - 1}",
         )(y)
-    if len(input_shape) > 1:
-        y = keras.layers.Reshape(input_shape, name="unflatten")(y)
-    decoder = keras.Model(code_inputs, y, name="decoder")
+    decoder = keras.Model(code_inputs, restore_image_shape(y, input_shape), name="decoder")
     return TiedAutoencoder(encoder, decoder, architecture, name=name)

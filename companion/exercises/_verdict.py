@@ -172,3 +172,23 @@ def as_number(result, signature):
         return float(np.asarray(result, dtype="float64")), None
     except (TypeError, ValueError):
         return None, wrong(f"{signature} must return one number. Received: an array of shape {np.shape(result)}.")
+
+
+def call_for_array(function, signature, args, expected_shape, error_hints=None):
+    """Call a learner's function that must return a finite array of ``expected_shape``.
+
+    Returns:
+        ``(array, None)`` or ``(None, verdict)``.
+    """
+    result, verdict = call_learner_function(function, signature, args, error_hints)
+    return (None, verdict) if verdict is not None else as_result_array(result, expected_shape, signature)
+
+
+def call_for_number(function, signature, args):
+    """Call a learner's function that must return one number.
+
+    Returns:
+        ``(float, None)`` or ``(None, verdict)``.
+    """
+    result, verdict = call_learner_function(function, signature, args)
+    return (None, verdict) if verdict is not None else as_number(result, signature)

@@ -3,8 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
-    as_result_array,
-    call_learner_function,
+    call_for_array,
     check_count,
     check_letters,
     correct,
@@ -66,9 +65,7 @@ def check_pca_reconstruct(pca_reconstruct):
     """
     x = _exercise_data()
     for k in (1, 3):
-        result, verdict = call_learner_function(pca_reconstruct, "pca_reconstruct(x, k)", (x.copy(), k))
-        if verdict is None:
-            result, verdict = as_result_array(result, x.shape, f"pca_reconstruct(x, k={k})")
+        result, verdict = call_for_array(pca_reconstruct, f"pca_reconstruct(x, k={k})", (x.copy(), k), x.shape)
         if verdict is None:
             verdict = _compare_reconstruction(x, k, result)
         if verdict is not None:

@@ -3,8 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
-    as_result_array,
-    call_learner_function,
+    call_for_array,
     check_count,
     check_letters,
     correct,
@@ -75,11 +74,9 @@ def check_tied_decode(tied_decode):
         f"The kernel has shape (n_in, n_out) = {kernel.shape} and the codes "
         f"(batch, n_out) = {codes.shape}: transpose the kernel."
     )
-    result, verdict = call_learner_function(
-        tied_decode, signature, (codes.copy(), kernel.copy(), bias.copy()), {ValueError: transpose_hint}
+    result, verdict = call_for_array(
+        tied_decode, signature, (codes.copy(), kernel.copy(), bias.copy()), (5, 7), {ValueError: transpose_hint}
     )
-    if verdict is None:
-        result, verdict = as_result_array(result, (5, 7), signature)
     if verdict is not None:
         return verdict
     if np.allclose(result, codes @ kernel.T + bias):

@@ -3,8 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
-    as_number,
-    call_learner_function,
+    call_for_number,
     check_letters,
     check_number,
     correct,
@@ -63,9 +62,7 @@ def check_kl_sparsity(kl_sparsity):
     activations = np.random.default_rng(6).uniform(0.01, 0.6, size=(40, 12))
     rho = 0.05
     signature = "kl_sparsity(activations, rho)"
-    result, verdict = call_learner_function(kl_sparsity, signature, (activations.copy(), rho))
-    if verdict is None:
-        value, verdict = as_number(result, signature)
+    value, verdict = call_for_number(kl_sparsity, signature, (activations.copy(), rho))
     if verdict is not None:
         return verdict
     rho_hat = activations.mean(axis=0)

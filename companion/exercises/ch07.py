@@ -3,8 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
-    as_number,
-    call_learner_function,
+    call_for_number,
     check_letters,
     check_number,
     correct,
@@ -59,9 +58,7 @@ def check_penalty_function(frobenius_squared):
     h = rng.uniform(0.05, 0.95, size=(6, 5))
     kernel = rng.normal(size=(8, 5))
     signature = "frobenius_squared(h, W)"
-    result, verdict = call_learner_function(frobenius_squared, signature, (h.copy(), kernel.copy()))
-    if verdict is None:
-        value, verdict = as_number(result, signature)
+    value, verdict = call_for_number(frobenius_squared, signature, (h.copy(), kernel.copy()))
     if verdict is not None:
         return verdict
     slopes = (h * (1 - h)) ** 2

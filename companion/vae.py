@@ -1,0 +1,265 @@
+"""The variational autoencoder of Chapter 9: sampling layer, KL term, model and builder.
+
+Everything here uses the backend-neutral Keras 3 API (``keras.ops``,
+``keras.random``): the model trains with ``fit`` on TensorFlow, JAX or PyTorch,
+because the loss is computed in :meth:`VAE.compute_loss` rather than in a
+backend-specific ``train_step``.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from companion import _checks
+
+KINDS = ("dense", "conv")
+
+
+def kl_divergence(z_mean, z_log_var):
+    """KL divergence from the prior N(0, I) to the encoder's N(mean, diag(exp(log_var))).
+
+    The closed form for diagonal Gaussians, summed over the latent dimensions:
+    ``-1/2 * sum(1 + log_var - mean**2 - exp(log_var))`` (Kingma & Welling 2014,
+    appendix B). Used by :class:`VAE` (Chapter 9).
+
+    Args:
+        z_mean: tensor or array of shape ``(batch, latent_dim)``.
+        z_log_var: log-variances, same shape.
+
+    Returns:
+        A tensor of shape ``(batch,)``: the KL of each example, in nats.
+    """
+    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+
+
+def bernoulli_reconstruction_loss(x, x_hat):
+    """Negative log-likelihood of ``x`` under independent Bernoulli pixels ``x_hat``.
+
+    The binary cross-entropy summed over every value of one example (Chapter 9).
+    For grey levels in (0, 1) it is not zero even when ``x_hat == x``: its floor is
+    the entropy of the targets.
+
+    Args:
+        x: targets in [0, 1], shape ``(batch, ...)``.
+        x_hat: predicted probabilities in [0, 1], same shape.
+
+    Returns:
+        A tensor of shape ``(batch,)``, in nats.
+    """
+    per_value = ops.binary_crossentropy(x, x_hat)
+    return ops.sum(ops.reshape(per_value, (ops.shape(per_value)[0], -1)), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class Sampling(keras.layers.Layer):
+    """Draw ``z = mean + exp(log_var / 2) * eps`` with ``eps ~ N(0, I)``.
+
+    The reparameterisation trick (Chapter 9): the randomness is in ``eps``, so
+    gradients flow to the mean and the log-variance. The noise comes from a
+    ``keras.random.SeedGenerator``: a layer made with a seed gives the same draws
+    in every run.
+
+    Args:
+        seed: integer seed of the noise (None: drawn from Keras' global seed).
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class VAE(keras.Model):
+    """A variational autoencoder: Gaussian encoder, sampling, Bernoulli decoder.
+
+    ``model.encoder(x)`` returns ``[z_mean, z_log_var]``; ``model.decoder(z)``
+    returns pixel probabilities; ``model(x)`` encodes, samples ``z`` and decodes
+    (it samples in evaluation and prediction too, so that ``evaluate`` estimates
+    the ELBO). Train it with ``compile(optimizer=...)`` and ``fit(x)``, without
+    targets. The loss of one image is ``reconstruction + beta * KL``, in nats,
+    which for ``beta=1`` is the negative ELBO (Chapter 9). ``fit`` and
+    ``evaluate`` report ``loss``, ``reconstruction_loss`` and ``kl_loss``, each
+    averaged over images.
+
+    Args:
+        encoder: a model from images to ``[z_mean, z_log_var]``.
+        decoder: a model from codes to images of probabilities.
+        beta: weight of the KL term (1: the ELBO; Higgins et al. 2017 vary it).
+        seed: seed of the :class:`Sampling` layer.
+    """
+
+    metric_names = ("loss", "reconstruction_loss", "kl_loss")
+
+    def __init__(self, encoder, decoder, beta=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.beta = _positive_number("beta", beta)
+        self.seed = seed
+        self.sampling = Sampling(seed=seed, name="sampling")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        # The encoder and decoder are functional models that own their weights
+        # already; the sampling layer has none.
+        self.built = encoder.built and decoder.built
+
+    def call(self, inputs, training=None):
+        z_mean, z_log_var = self.encoder(inputs, training=training)
+        codes = self.sampling([z_mean, z_log_var])
+        # Adding the KL here, inside call(), lets every backend's train step see it.
+        self.add_loss(ops.mean(kl_divergence(z_mean, z_log_var)))
+        return self.decoder(codes, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        reconstruction = bernoulli_reconstruction_loss(x, y_pred)
+        kl = ops.sum(ops.stack(self.losses))  # the KL added in call(), a mean over the batch
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl, sample_weight=ops.shape(reconstruction)[0])
+        return ops.mean(reconstruction) + self.beta * kl
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "beta": self.beta,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)
+
+
+def build_vae(
+    input_shape=(28, 28, 1),
+    latent_dim=2,
+    *,
+    kind="dense",
+    hidden_sizes=(512, 256),
+    filters=(32, 64),
+    beta=1.0,
+    seed=None,
+    name="vae",
+):
+    """Build a variational autoencoder with a dense or a convolutional encoder and decoder.
+
+    ``kind="dense"``: the image is flattened, passes through Dense layers of
+    ``hidden_sizes`` (ReLU) and the decoder mirrors them. ``kind="conv"``: one
+    Conv2D (3x3, stride 2, ReLU) per entry of ``filters``, then Dense layers of
+    ``hidden_sizes``; the decoder maps the code to the last feature map with one
+    Dense layer and climbs back with Conv2DTranspose layers, as in the Keras
+    example "Variational AutoEncoder" (which is ``filters=(32, 64)``,
+    ``hidden_sizes=(16,)``, ``latent_dim=2``). Chapter 9.
+
+    Args:
+        input_shape: shape of one image, ``(height, width, channels)`` for
+            ``kind="conv"``; any shape for ``kind="dense"``.
+        latent_dim: size of the code ``z``.
+        kind: ``"dense"`` or ``"conv"``.
+        hidden_sizes: sizes of the encoder's Dense layers (may be empty).
+        filters: filters of the encoder's convolutions (``kind="conv"`` only).
+        beta: weight of the KL term.
+        seed: seed of the sampling noise.
+        name: name of the model; the sub-models are ``encoder`` and ``decoder``.
+
+    Returns:
+        VAE: with ``.encoder`` (image -> ``[z_mean, z_log_var]``) and ``.decoder``.
+
+    Raises:
+        TypeError, ValueError: for sizes that are not positive integers, an
+            unknown ``kind``, or an image size the convolutions cannot halve
+            ``len(filters)`` times.
+    """
+    input_shape = _checks.shape_tuple("input_shape", input_shape)
+    hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
+    latent_dim = _checks.positive_int("latent_dim", latent_dim)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}. Received: kind={kind!r}")
+    if kind == "dense":
+        encoder_body, decoder = _dense_parts(input_shape, hidden_sizes, latent_dim)
+    else:
+        filters = _checks.sizes_tuple("filters", filters)
+        _check_halvable(input_shape, len(filters))
+        encoder_body, decoder = _conv_parts(input_shape, hidden_sizes, filters, latent_dim)
+    inputs, features = encoder_body
+    z_mean = keras.layers.Dense(latent_dim, name="z_mean")(features)
+    z_log_var = keras.layers.Dense(latent_dim, name="z_log_var")(features)
+    encoder = keras.Model(inputs, [z_mean, z_log_var], name="encoder")
+    return VAE(encoder, decoder, beta=beta, seed=seed, name=name)
+
+
+def _dense_parts(input_shape, hidden_sizes, latent_dim):
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = keras.layers.Flatten(name="flatten")(inputs)
+    for depth, size in enumerate(hidden_sizes, start=1):
+        x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
+
+    codes = keras.Input(shape=(latent_dim,), name="z")
+    y = codes
+    for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
+        y = keras.layers.Dense(size, activation="relu", name=f"decoder_hidden_{depth}")(y)
+    y = keras.layers.Dense(math.prod(input_shape), activation="sigmoid", name="probabilities")(y)
+    y = keras.layers.Reshape(input_shape, name="unflatten")(y)
+    return (inputs, x), keras.Model(codes, y, name="decoder")
+
+
+def _conv_parts(input_shape, hidden_sizes, filters, latent_dim):
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for depth, count in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation="relu", name=f"conv_{depth}")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for depth, size in enumerate(hidden_sizes, start=1):
+        x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
+
+    shrink = 2 ** len(filters)
+    feature_shape = (input_shape[0] // shrink, input_shape[1] // shrink, filters[-1])
+    codes = keras.Input(shape=(latent_dim,), name="z")
+    y = keras.layers.Dense(math.prod(feature_shape), activation="relu", name="to_feature_map")(codes)
+    y = keras.layers.Reshape(feature_shape, name="feature_map")(y)
+    for depth, count in reversed(list(enumerate(filters, start=1))):
+        y = keras.layers.Conv2DTranspose(
+            count, 3, strides=2, padding="same", activation="relu", name=f"deconv_{depth}"
+        )(y)
+    y = keras.layers.Conv2DTranspose(input_shape[-1], 3, padding="same", activation="sigmoid", name="probabilities")(y)
+    return (inputs, x), keras.Model(codes, y, name="decoder")
+
+
+def _check_halvable(input_shape, times):
+    if len(input_shape) != 3:
+        raise ValueError(
+            "kind='conv' needs images of shape (height, width, channels). "
+            f"Received: input_shape={input_shape}"
+        )
+    height, width, _ = input_shape
+    step = 2**times
+    if height % step or width % step:
+        raise ValueError(
+            f"With {times} stride-2 convolutions the height and width must be multiples of {step}, "
+            f"so that the decoder gives back the input's size exactly. Received: input_shape={input_shape}"
+        )
+
+
+def _positive_number(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a positive number. Received: {name}={value!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a positive, finite number. Received: {name}={value}")
+    return float(value)

@@ -1,0 +1,203 @@
+"""The VAE of Chapter 9: KL and reconstruction terms, sampling, model, builder, backends."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import keras
+
+import companion as cp
+from companion.vae import bernoulli_reconstruction_loss
+
+METRICS = {"loss", "reconstruction_loss", "kl_loss"}
+
+
+def to_numpy(tensor):
+    return keras.ops.convert_to_numpy(tensor)
+
+
+def small_vae(kind="dense", **kwargs):
+    options = {"latent_dim": 3, "hidden_sizes": (16,), "filters": (4, 8), "seed": 1}
+    return cp.build_vae((28, 28, 1), kind=kind, **{**options, **kwargs})
+
+
+def test_kl_divergence_matches_the_numpy_closed_form():
+    rng = np.random.default_rng(0)
+    mean = rng.normal(size=(5, 4)).astype("float32")
+    log_var = rng.normal(size=(5, 4)).astype("float32")
+    variance = np.exp(log_var.astype("float64"))
+    expected = 0.5 * np.sum(variance + mean.astype("float64") ** 2 - 1.0 - log_var, axis=1)
+    np.testing.assert_allclose(to_numpy(cp.kl_divergence(mean, log_var)), expected, rtol=1e-5)
+
+
+def test_kl_divergence_is_zero_only_at_the_prior():
+    zeros = np.zeros((2, 3), dtype="float32")
+    np.testing.assert_array_equal(to_numpy(cp.kl_divergence(zeros, zeros)), [0.0, 0.0])
+    shifted = to_numpy(cp.kl_divergence(zeros + 0.1, zeros))
+    assert np.all(shifted > 0)
+
+
+def test_reconstruction_loss_is_the_summed_binary_cross_entropy():
+    rng = np.random.default_rng(1)
+    x = rng.random((3, 4, 4, 1)).astype("float32")
+    p = rng.uniform(0.05, 0.95, size=(3, 4, 4, 1)).astype("float32")
+    expected = -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=(1, 2, 3))
+    np.testing.assert_allclose(to_numpy(bernoulli_reconstruction_loss(x, p)), expected, rtol=1e-5)
+
+
+def test_sampling_has_the_requested_mean_and_spread():
+    n = 20_000
+    mean = np.full((n, 2), [1.5, -2.0], dtype="float32")
+    log_var = np.full((n, 2), [0.0, np.log(0.25)], dtype="float32")
+    z = to_numpy(cp.Sampling(seed=3)([mean, log_var]))
+    # 5 standard errors: a correct layer fails this about once in a million runs
+    np.testing.assert_allclose(z.mean(axis=0), [1.5, -2.0], atol=5 * 1.0 / np.sqrt(n))
+    np.testing.assert_allclose(z.std(axis=0), [1.0, 0.5], rtol=5 / np.sqrt(2 * n))
+
+
+def test_sampling_with_a_seed_repeats_its_draws():
+    mean = np.zeros((4, 2), dtype="float32")
+    first = to_numpy(cp.Sampling(seed=7)([mean, mean]))
+    second = to_numpy(cp.Sampling(seed=7)([mean, mean]))
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, to_numpy(cp.Sampling(seed=8)([mean, mean])))
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_shapes_of_encoder_decoder_and_model(kind):
+    vae = small_vae(kind)
+    x = np.zeros((2, 28, 28, 1), dtype="float32")
+    z_mean, z_log_var = vae.encoder(x)
+    assert z_mean.shape == z_log_var.shape == (2, 3)
+    decoded = to_numpy(vae.decoder(z_mean))
+    assert decoded.shape == (2, 28, 28, 1)
+    assert decoded.min() >= 0 and decoded.max() <= 1
+    assert vae(x).shape == (2, 28, 28, 1)
+
+
+def test_dense_parameter_count_follows_the_formula():
+    vae = cp.build_vae((784,), latent_dim=2, hidden_sizes=(32,))
+    encoder = (784 * 32 + 32) + 2 * (32 * 2 + 2)
+    decoder = (2 * 32 + 32) + (32 * 784 + 784)
+    assert vae.encoder.count_params() == encoder
+    assert vae.decoder.count_params() == decoder
+    assert vae.count_params() == encoder + decoder
+
+
+def test_conv_builder_reproduces_the_keras_example_architecture():
+    vae = cp.build_vae((28, 28, 1), latent_dim=2, kind="conv", filters=(32, 64), hidden_sizes=(16,))
+    conv = (3 * 3 * 1 * 32 + 32) + (3 * 3 * 32 * 64 + 64)
+    encoder = conv + (7 * 7 * 64 * 16 + 16) + 2 * (16 * 2 + 2)
+    deconv = (3 * 3 * 64 * 64 + 64) + (3 * 3 * 64 * 32 + 32) + (3 * 3 * 32 * 1 + 1)
+    decoder = (2 * 7 * 7 * 64 + 7 * 7 * 64) + deconv
+    assert vae.encoder.count_params() == encoder
+    assert vae.decoder.count_params() == decoder
+
+
+def test_compute_loss_is_reconstruction_plus_beta_times_kl(tiny_images):
+    x = tiny_images.reshape(-1, 28, 28, 1)[:8]
+    vae = small_vae(beta=0.5)
+    vae.compile(optimizer="adam")
+    reconstructions = vae(x)
+    loss = float(to_numpy(vae.compute_loss(x, None, reconstructions)))
+    z_mean, z_log_var = (to_numpy(t).astype("float64") for t in vae.encoder(x))
+    kl = np.mean(0.5 * np.sum(np.exp(z_log_var) + z_mean**2 - 1 - z_log_var, axis=1))
+    p = np.clip(to_numpy(reconstructions).astype("float64"), 1e-7, 1 - 1e-7)
+    xx = x.astype("float64")
+    bce = np.mean(-np.sum(xx * np.log(p) + (1 - xx) * np.log(1 - p), axis=(1, 2, 3)))
+    np.testing.assert_allclose(loss, bce + 0.5 * kl, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_fit_logs_the_three_terms_and_learns(tiny_images, kind):
+    cp.seed_everything(0)
+    x = tiny_images.reshape(-1, 28, 28, 1)
+    vae = small_vae(kind)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    before = vae.evaluate(x, return_dict=True, verbose=0)
+    history = vae.fit(x, epochs=3, batch_size=16, validation_data=(x,), verbose=0).history
+    after = vae.evaluate(x, return_dict=True, verbose=0)
+    assert set(history) == METRICS | {f"val_{name}" for name in METRICS}
+    assert set(after) == METRICS == set(vae.metric_names)
+    # the logged total is the sum of the logged terms (beta = 1)
+    np.testing.assert_allclose(after["loss"], after["reconstruction_loss"] + after["kl_loss"], rtol=1e-4)
+    assert after["loss"] < before["loss"]
+
+
+def test_save_and_load_gives_the_same_encoder_means(tmp_path, tiny_images):
+    x = tiny_images.reshape(-1, 28, 28, 1)[:10]
+    vae = small_vae("conv", beta=2.0)
+    vae.compile(optimizer="adam")
+    vae.fit(x, epochs=1, batch_size=5, verbose=0)
+    path = tmp_path / "vae.keras"
+    vae.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, cp.VAE) and loaded.beta == 2.0
+    np.testing.assert_array_equal(to_numpy(loaded.encoder(x)[0]), to_numpy(vae.encoder(x)[0]))
+    codes = np.zeros((2, 3), dtype="float32")
+    np.testing.assert_array_equal(to_numpy(loaded.decoder(codes)), to_numpy(vae.decoder(codes)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"latent_dim": 0}, ValueError, "Received: latent_dim=0"),
+        ({"latent_dim": 2.5}, TypeError, "Received: latent_dim=2.5"),
+        ({"kind": "recurrent"}, ValueError, "kind must be one of"),
+        ({"beta": 0}, ValueError, "Received: beta=0"),
+        ({"beta": "1"}, TypeError, "Received: beta='1'"),
+        ({"hidden_sizes": 16}, TypeError, "hidden_sizes must be a tuple"),
+        ({"kind": "conv", "input_shape": (28, 28)}, ValueError, r"\(height, width, channels\)"),
+        ({"kind": "conv", "input_shape": (30, 30, 1)}, ValueError, "multiples of 4"),
+        ({"kind": "conv", "filters": (8, 8, 8)}, ValueError, "multiples of 8"),
+    ],
+)
+def test_bad_arguments_say_what_was_received(kwargs, error, message):
+    options = {"input_shape": (28, 28, 1), "latent_dim": 2, **kwargs}
+    with pytest.raises(error, match=message):
+        cp.build_vae(**options)
+
+
+def test_wrongly_shaped_images_are_rejected_with_the_expected_shape():
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 28, 28, 1\)"):
+        small_vae()(np.zeros((2, 784), dtype="float32"))
+
+
+JAX_SCRIPT = textwrap.dedent(
+    """
+    import json
+    import numpy as np
+    import companion as cp
+    import keras
+
+    cp.seed_everything(0)
+    x = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32")
+    result = {"backend": keras.backend.backend()}
+    for kind in ("dense", "conv"):
+        vae = cp.build_vae((28, 28, 1), latent_dim=2, kind=kind, hidden_sizes=(8,), filters=(4, 8), seed=0)
+        vae.compile(optimizer="adam")
+        history = vae.fit(x, epochs=1, batch_size=8, verbose=0).history
+        result[kind] = {name: float(values[-1]) for name, values in history.items()}
+    print(json.dumps(result))
+    """
+)
+
+
+def test_one_epoch_on_the_jax_backend():
+    pytest.importorskip("jax", reason="the test dependencies include JAX; install them to run this test")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["backend"] == "jax"
+    for kind in ("dense", "conv"):
+        assert set(result[kind]) == METRICS
+        assert all(np.isfinite(value) for value in result[kind].values())
+        np.testing.assert_allclose(
+            result[kind]["loss"], result[kind]["reconstruction_loss"] + result[kind]["kl_loss"], rtol=1e-4
+        )

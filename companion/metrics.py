@@ -109,3 +109,33 @@ def noise_gain(model, x, *, noise_std=0.1, seed=0):
     predict = (lambda batch: model.predict(batch, verbose=0)) if hasattr(model, "predict") else model
     passed = np.asarray(predict(x + noise), dtype="float64") - np.asarray(predict(x), dtype="float64")
     return float(np.sum(passed**2) / np.sum(noise.astype("float64") ** 2))
+
+
+def classifier_score(probabilities):
+    """How confidently and how diversely a classifier labels a set of images.
+
+    ``exp(mean over images of KL(p(y|x) || p(y)))``, where ``p(y)`` is the mean
+    of the predicted distributions: the Inception Score of Salimans et al.
+    (2016) computed with any classifier. It is 1 when every image gets the same
+    prediction and the number of classes when each image is classified with
+    certainty and the classes are used equally. Chapter 9 scores generated
+    digits with a small MNIST classifier.
+
+    Args:
+        probabilities: array ``(n, classes)``, rows of predicted probabilities.
+
+    Returns:
+        float between 1 and the number of classes.
+
+    Raises:
+        ValueError: if the rows are not probability distributions.
+    """
+    p = np.asarray(probabilities, dtype="float64")
+    if p.ndim != 2 or len(p) == 0:
+        raise ValueError(f"probabilities must have shape (n, classes). Received: shape {p.shape}")
+    if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError("Each row of probabilities must be non-negative and sum to 1.")
+    marginal = p.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(marginal)), 0.0)
+    return float(np.exp(terms.sum(axis=1).mean()))

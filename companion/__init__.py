@@ -6,6 +6,7 @@ Every chapter imports it as ``import companion as cp``, before Keras.
 from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
 from companion import exercises
 from companion.contractive import ContractiveDense, build_contractive_autoencoder, contractive_penalty
+from companion.conv import build_conv_autoencoder
 from companion.data import (
     DatasetUnavailableError,
     FallbackDataWarning,
@@ -13,6 +14,7 @@ from companion.data import (
     add_gaussian_noise,
     add_salt_and_pepper,
     load_fashion_mnist,
+    load_image_patches,
     load_mnist,
     mask_pixels,
 )
@@ -54,6 +56,7 @@ __all__ = [
     "add_salt_and_pepper",
     "budget",
     "build_contractive_autoencoder",
+    "build_conv_autoencoder",
     "build_denoising_autoencoder",
     "build_linear_autoencoder",
     "build_sparse_autoencoder",
@@ -64,6 +67,7 @@ __all__ = [
     "exercises",
     "fast_mode",
     "load_fashion_mnist",
+    "load_image_patches",
     "load_mnist",
     "mask_pixels",
     "mse_per_pixel",

@@ -1,4 +1,4 @@
-"""Data sets of the course: MNIST, Fashion-MNIST and an offline fallback.
+"""Data sets of the course: MNIST, Fashion-MNIST, an offline fallback, colour patches.
 
 ``load_mnist`` looks for the digits in this order:
 
@@ -8,6 +8,9 @@
 
 A file that is found but is not a valid MNIST file raises
 :class:`InvalidDataFileError` naming the file; it is never replaced silently.
+
+``load_image_patches`` cuts colour patches from the two photographs that
+scikit-learn ships, so it works offline.
 """
 
 import os
@@ -19,12 +22,15 @@ import numpy as np
 
 import keras
 
+from companion import _checks
+
 DATA_ENV_VAR = "COMPANION_DATA"
 MNIST_FILE = "mnist.npz"
 FASHION_MNIST_FILE = "fashion-mnist.npz"
 IMAGE_SIDE = 28
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _FALLBACK_TEST_SIZE = 297  # 1797 sklearn digits -> 1500 train, 297 test
+PATCH_BAND_WIDTH = 128  # the photographs are split into vertical bands this wide
 
 
 class InvalidDataFileError(ValueError):
@@ -75,6 +81,68 @@ def load_fashion_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
     """
     splits = _load_dataset(FASHION_MNIST_FILE, keras.datasets.fashion_mnist, fallback=None)
     return _prepare(splits, n_train, n_test, flatten, scale)
+
+
+def load_image_patches(patch_size=32, n_train=5000, n_test=1000, *, seed=0):
+    """Cut square colour patches from scikit-learn's two sample photographs.
+
+    The photographs (``china.jpg`` and ``flower.jpg``, 427x640 RGB, shipped with
+    scikit-learn, so no download is needed) are split into vertical bands
+    ``PATCH_BAND_WIDTH`` = 128 pixels wide. Training patches come from the even
+    bands (0, 2, 4), test patches from the odd ones (1, 3): the two sets never
+    share a pixel, yet both hold parts of the temple, the trees and the flower.
+    Patch positions are drawn uniformly from one seeded generator. Chapter 8
+    trains convolutional autoencoders on them.
+
+    Args:
+        patch_size: side of the square patches, from 1 to 128.
+        n_train: number of training patches.
+        n_test: number of test patches.
+        seed: seed of the patch positions (a non-negative integer).
+
+    Returns:
+        ``(x_train, x_test)``: float32 arrays ``(n, patch_size, patch_size, 3)``
+        with values in [0, 1].
+
+    Raises:
+        TypeError, ValueError: if a size is not a positive integer, if
+            ``patch_size`` is larger than a band, or if ``seed`` is not a
+            non-negative integer.
+    """
+    from sklearn.datasets import load_sample_images
+
+    patch_size = _checks.positive_int("patch_size", patch_size)
+    if patch_size > PATCH_BAND_WIDTH:
+        raise ValueError(
+            f"patch_size must be at most {PATCH_BAND_WIDTH}, the width of the bands that keep "
+            f"training and test pixels apart. Received: patch_size={patch_size}"
+        )
+    n_train = _checks.positive_int("n_train", n_train)
+    n_test = _checks.positive_int("n_test", n_test)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a non-negative integer. Received: seed={seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer. Received: seed={seed}")
+    photos = np.stack(load_sample_images().images)  # (2, 427, 640, 3) uint8
+    rng = np.random.default_rng(seed)
+    bands = photos.shape[2] // PATCH_BAND_WIDTH
+    x_train = _cut_patches(photos, range(0, bands, 2), patch_size, n_train, rng)
+    x_test = _cut_patches(photos, range(1, bands, 2), patch_size, n_test, rng)
+    return x_train, x_test
+
+
+def _cut_patches(photos, bands, patch_size, count, rng):
+    """``count`` patches lying wholly inside one of ``bands``, of either photograph."""
+    bands = np.asarray(bands)
+    photo = rng.integers(len(photos), size=count)
+    left = bands[rng.integers(len(bands), size=count)] * PATCH_BAND_WIDTH
+    left = left + rng.integers(PATCH_BAND_WIDTH - patch_size + 1, size=count)
+    top = rng.integers(photos.shape[1] - patch_size + 1, size=count)
+    offsets = np.arange(patch_size)
+    rows = (top[:, None] + offsets)[:, :, None]
+    cols = (left[:, None] + offsets)[:, None, :]
+    patches = photos[photo[:, None, None], rows, cols]  # (count, size, size, 3)
+    return patches.astype("float32") / 255.0
 
 
 def data_home():

@@ -1,0 +1,244 @@
+"""Time the chapters, the test command and the book build on this machine.
+
+Writes ``benchmarks/timings.json`` and re-renders ``book/results.md`` (its
+section "Build and test times"). Three parts:
+
+- ``fast-notebooks``: every notebook in fast mode (``COMPANION_FAST=1``), run
+  with nbclient in this repository and its ``.venv``, ``--repeats`` times;
+- ``test-command``: the README's ``bash scripts/test.sh`` in a fresh clone of
+  this repository's last commit, which creates a new ``.venv`` and installs
+  ``requirements/lock.txt`` (without pip's cache, as on a fresh machine, unless
+  ``--pip-cache``);
+- ``book-build``: ``bash scripts/build_book.sh`` in a fresh clone, in full mode;
+  the full-mode time of every notebook is read from the build's log, where
+  MyST-NB writes "Executed notebook in N seconds".
+
+The clones go to a temporary folder and are removed afterwards; the logs stay
+in ``--logs``. ``COMPANION_DATA`` must name the folder with ``mnist.npz``.
+
+Everything, about an hour (the test command about 12 minutes, the book build
+about 40):
+
+    COMPANION_DATA=/path/to/folder nice -n 5 .venv/bin/python benchmarks/timings.py
+
+One part, or some notebooks, keeping the other measurements of the JSON file:
+
+    COMPANION_DATA=/path/to/folder .venv/bin/python benchmarks/timings.py \\
+        --only fast-notebooks --repeats 1 --notebooks 01 05
+
+Try it without touching the committed files: add ``--output /tmp/timings.json
+--page /tmp/results.md``.
+"""
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import results_files
+import results_page
+
+PARTS = ("fast-notebooks", "test-command", "book-build")
+NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
+EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def parse_notebook_times(log):
+    """Seconds per notebook from a Jupyter Book log: ``{"01_linear_autoencoder_pca": 312.5, ...}``.
+
+    MyST-NB logs ``<path>.ipynb: Executed notebook in N seconds [mystnb]`` once
+    per executed notebook (with colour codes on a terminal).
+    """
+    times = {}
+    for line in ANSI_CODES.sub("", log).splitlines():
+        match = EXECUTED.search(line)
+        if match:
+            times[Path(match.group(1)).stem] = float(match.group(2))
+    return times
+
+
+def select_notebooks(prefixes):
+    """The notebooks whose names start with one of ``prefixes`` (all if none given).
+
+    Raises:
+        ValueError: if no notebook matches.
+    """
+    paths = sorted((results_files.ROOT / "notebooks").glob("*.ipynb"))
+    if prefixes:
+        paths = [path for path in paths if any(path.name.startswith(prefix) for prefix in prefixes)]
+    if not paths:
+        raise ValueError(f"No notebook in notebooks/ starts with any of {prefixes}. Received: --notebooks "
+                         f"{' '.join(prefixes)}")
+    return paths
+
+
+@contextlib.contextmanager
+def environment(**variables):
+    """Set environment variables (inherited by kernels and subprocesses), then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def time_notebook(path):
+    """Execute a notebook with nbclient in its own folder; return the wall time in seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=NOTEBOOK_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def time_fast_notebooks(paths, repeats):
+    """Run every notebook ``repeats`` times in fast mode; return ``{name: {"seconds": [...], ...}}``."""
+    measured = {}
+    with environment(COMPANION_FAST="1", PYTHONHASHSEED="0"):
+        for path in paths:
+            runs = []
+            for repeat in range(1, repeats + 1):
+                runs.append(time_notebook(path))
+                print(f"{path.name}, fast mode, run {repeat}/{repeats}: {results_files.format_duration(runs[-1])}",
+                      flush=True)
+            measured[path.stem] = {"seconds": runs, "date": results_files.now(), "commit": head_commit()}
+    return measured
+
+
+def head_commit():
+    """The short hash of this repository's last commit."""
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=results_files.ROOT, capture_output=True,
+                            text=True, check=True)
+    return result.stdout.strip()
+
+
+def clean_environment(pip_cache):
+    """The environment of a fresh clone's command: no trace of this repository's ``.venv``."""
+    env = dict(os.environ)
+    for name in ("VIRTUAL_ENV", "PYTHONHOME", "COMPANION_FAST"):
+        env.pop(name, None)
+    venv = str(results_files.ROOT / ".venv")
+    env["PATH"] = os.pathsep.join(entry for entry in env.get("PATH", "").split(os.pathsep)
+                                  if not entry.startswith(venv))
+    if not pip_cache:
+        env["PIP_NO_CACHE_DIR"] = "1"
+    return env
+
+
+def time_in_fresh_clone(command, *, log_path, pip_cache):
+    """Clone this repository's last commit into a temporary folder, run ``command`` there and time it.
+
+    Returns:
+        tuple: seconds, and the command's output (stdout and stderr, also written to ``log_path``).
+
+    Raises:
+        RuntimeError: if the command fails (its time would mean nothing).
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="autoencoders-timing-"))
+    clone = workdir / "autoencoders"
+    try:
+        subprocess.run(["git", "clone", "--quiet", str(results_files.ROOT), str(clone)], check=True)
+        print(f"running {' '.join(command)} in {clone} (log: {log_path}) ...", flush=True)
+        start = time.perf_counter()
+        with open(log_path, "w", encoding="utf-8") as log:
+            result = subprocess.run(command, check=False, cwd=clone, env=clean_environment(pip_cache), stdout=log,
+                                    stderr=subprocess.STDOUT)
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed in the fresh clone (exit code {result.returncode}); "
+                           f"see {log_path}")
+    print(f"{' '.join(command)}: {results_files.format_duration(seconds)}", flush=True)
+    return seconds, Path(log_path).read_text(encoding="utf-8", errors="replace")
+
+
+def time_test_command(logs, pip_cache):
+    seconds, _ = time_in_fresh_clone(["bash", "scripts/test.sh"], log_path=logs / "test_command.log",
+                                     pip_cache=pip_cache)
+    return {"seconds": [seconds], "pip_cache": pip_cache, "date": results_files.now(), "commit": head_commit()}
+
+
+def time_book_build(logs, pip_cache):
+    seconds, log = time_in_fresh_clone(["bash", "scripts/build_book.sh"], log_path=logs / "book_build.log",
+                                       pip_cache=pip_cache)
+    return {"seconds": [seconds], "pip_cache": pip_cache, "notebooks": parse_notebook_times(log),
+            "date": results_files.now(), "commit": head_commit()}
+
+
+def gpu_count():
+    """NVIDIA GPUs present (device files), without importing a deep learning framework."""
+    return len(list(Path("/dev").glob("nvidia[0-9]*")))
+
+
+def save(path, measurements):
+    """Write the measurements with the machine's facts."""
+    results_files.write_json(path, {"machine": results_files.machine_info(gpu_count()), "measurements": measurements})
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="the parts to time")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each notebook in fast mode")
+    parser.add_argument("--notebooks", nargs="+", metavar="PREFIX",
+                        help="only the notebooks whose names start with these, e.g. 01 05")
+    parser.add_argument("--pip-cache", action="store_true",
+                        help="let the fresh clones' installs use pip's cache (a fresh machine has none)")
+    parser.add_argument("--output", type=Path, default=results_files.TIMINGS_JSON, help="timings JSON")
+    parser.add_argument("--page", type=Path, default=results_files.RESULTS_PAGE, help="page to render")
+    parser.add_argument("--papers", type=Path, default=results_files.PAPERS_JSON,
+                        help="results of papers.py, rendered in the page's first section")
+    parser.add_argument("--logs", type=Path, help="folder for the logs of the fresh clones (default: a new "
+                                                  "temporary folder)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1. Received: --repeats {args.repeats}")
+    if {"test-command", "book-build"} & set(args.only) and not os.environ.get("COMPANION_DATA"):
+        parser.error("COMPANION_DATA must name the folder with mnist.npz: the fresh clones' notebooks need it")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        notebooks = select_notebooks(args.notebooks) if "fast-notebooks" in args.only else []
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    logs = args.logs or Path(tempfile.mkdtemp(prefix="autoencoders-timing-logs-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    measurements = (results_files.read_json(args.output) or {}).get("measurements", {})
+    try:
+        if "fast-notebooks" in args.only:
+            measurements.setdefault("fast_notebooks", {}).update(time_fast_notebooks(notebooks, args.repeats))
+            save(args.output, measurements)
+        if "test-command" in args.only:
+            measurements["test_command"] = time_test_command(logs, args.pip_cache)
+            save(args.output, measurements)
+        if "book-build" in args.only:
+            measurements["book_build"] = time_book_build(logs, args.pip_cache)
+            save(args.output, measurements)
+    finally:
+        # whatever was measured before a failure still reaches the page
+        results_page.write_page(args.page, papers=results_files.read_json(args.papers),
+                                timings=results_files.read_json(args.output))
+        print(f"wrote {args.output} and {args.page}; logs in {logs}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

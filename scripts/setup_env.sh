@@ -1,6 +1,8 @@
 # Create (or update) the virtual environment .venv with the pinned versions from
 # requirements/lock.txt and the companion package, then activate it.
-# Sourced by build_book.sh and test.sh; safe to run again.
+# Sourced by build_book.sh and test.sh; safe to run again. Sourced with
+# --with-browser (as test.sh does), it also makes sure Chromium is installed for
+# the browser test of the built book.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
@@ -13,3 +15,7 @@ fi
 source .venv/bin/activate
 python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
 python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+
+if [ "${1:-}" = "--with-browser" ]; then
+  bash scripts/install_chromium.sh
+fi

@@ -1,5 +1,7 @@
 """Shared fixtures: no test touches the network, and data files are tiny fakes."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -42,3 +44,35 @@ def data_dir(tmp_path, monkeypatch):
 def tiny_images():
     """Seeded float32 'images' in [0, 1] for one quick training step."""
     return np.random.default_rng(1).uniform(size=(16, 784)).astype("float32")
+
+
+# --- checks of the built book (tests marked "book"), run after `jupyter-book build` ---
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--book-html",
+        metavar="DIR",
+        default=None,
+        help="check the book built in DIR (e.g. _build/html): runs the tests marked 'book', "
+        "which are skipped without this option",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--book-html"):
+        return
+    skip = pytest.mark.skip(reason="checks the built book: run `pytest -m book --book-html _build/html` after the build")
+    for item in items:
+        if item.get_closest_marker("book"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def book_html(request):
+    """The built book named by --book-html; a missing book fails the test, it is not skipped."""
+    folder = Path(request.config.getoption("--book-html")).resolve()
+    if not (folder / "index.html").is_file():
+        pytest.fail(f"--book-html {folder}: no built book there (index.html is missing). "
+                    "Build it first: jupyter-book build . -W -n --keep-going", pytrace=False)
+    return folder

@@ -256,7 +256,8 @@ async ([startMs, typesetMs]) => {
   // outside code. MyST marks every page tex2jax_ignore and only its math
   // elements for processing, so TeX that MyST did not parse stays raw.
   const skip = "pre, code, kbd, samp, script, style, textarea, mjx-container";
-  const rawTex = /\\$\\$[^$]+\\$\\$|\\$[^\\s$][^$\\n]*\\$|\\\\\\([\\s\\S]*?\\\\\\)|\\\\\\[[\\s\\S]*?\\\\\\]/g;
+  // $...$ as Pandoc reads it: no space inside either dollar, no digit after the closing one.
+  const rawTex = /\\$\\$[^$]+\\$\\$|\\$[^\\s$](?:[^$\\n]*[^\\s$])?\\$(?!\\d)|\\\\\\([\\s\\S]*?\\\\\\)|\\\\\\[[\\s\\S]*?\\\\\\]/g;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const raw = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {

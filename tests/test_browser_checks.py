@@ -26,7 +26,7 @@ PAGES = {
         <p>Inline math <span class="math">\\(x^2 + y^2\\)</span> and a display:</p>
         <div class="math">\\[\\sum_i w_i x_i\\]</div>
         <img src="pixel.png" alt="pixel"><img src="pixel.png" alt="lazy pixel" loading="lazy" style="margin-top:3000px">
-        <pre>prices = "$5 and $6"  # code may hold dollars</pre>
+        <pre>prices = "$5 and $6"  # code may hold dollars</pre><p>So may prose: between $5 and $6 each.</p>
         <a href="good.html#top">up</a> <a href="index.html">home</a> <a href="https://example.org/">outside link</a>
         </body></html>""",
     "broken_image.html": '<html><body><img src="corrupt.png" alt="corrupt"></body></html>',

@@ -9,4 +9,4 @@ export PYTHONHASHSEED=0
 python -m pytest "$@"
 jupyter-book build . -W -n --keep-going
 # The checks of the built book (tests marked "book"); screenshots in _build/screenshots.
-python -m pytest tests -m book --book-html _build/html -p no:cacheprovider
+python -m pytest tests -m book --book-html _build/html

@@ -7,6 +7,8 @@ Run after the build (``scripts/test.sh`` does)::
 Screenshots of the landing page and of the first chapter go to ``_build/screenshots``.
 """
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -14,7 +16,7 @@ import book_browser
 
 pytestmark = pytest.mark.book
 
-ROOT = book_browser.Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def toc_files(entry):
 
 def test_every_page_of_the_table_of_contents_was_checked(report):
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    expected = {f"{book_browser.Path(name).with_suffix('')}.html" for name in toc_files(toc)}
+    expected = {f"{Path(name).with_suffix('')}.html" for name in toc_files(toc)}
     missing = sorted(expected - set(report.pages))
     assert not missing, f"pages of _toc.yml missing from the built book: {missing}"
 

@@ -80,18 +80,13 @@ def plan_api(namespace, module_order=()):
             subpackages.append(_plan_subpackage(value))
             continue
         module = getattr(value, "__module__", None) or namespace
-        by_module.setdefault(module, []).append(value)
+        by_module.setdefault(module, []).append((name, value))
     rank = {f"{namespace}.{short}": index for index, short in enumerate(module_order)}
     sections = []
     for module in sorted(by_module, key=lambda module: (rank.get(module, len(rank)), module)):
-        values = sorted(by_module[module], key=_source_line)
-        names = [f"{namespace}.{_name_in(package, value)}" for value in values]
-        sections.append(Section(module, namespace, names))
+        members = sorted(by_module[module], key=lambda member: _source_line(member[1]))
+        sections.append(Section(module, namespace, [f"{namespace}.{name}" for name, _ in members]))
     return sections + sorted(subpackages, key=lambda section: section.module)
-
-
-def _name_in(package, value):
-    return next(name for name in package.__all__ if getattr(package, name) is value)
 
 
 def _plan_subpackage(module):

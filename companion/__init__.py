@@ -21,6 +21,7 @@ from companion.data import (
 from companion.denoising import Corruption, build_denoising_autoencoder
 from companion.greedy import train_greedy_layerwise
 from companion.metrics import (
+    classifier_score,
     mse_per_pixel,
     noise_gain,
     principal_angles,
@@ -38,6 +39,15 @@ from companion.plots import plot_codes, plot_history, plot_images, plot_reconstr
 from companion.runtime import budget, fast_mode, seed_everything
 from companion.sparse import KLSparsity, build_sparse_autoencoder
 from companion.tied import DenseTranspose, TiedAutoencoder, build_tied_autoencoder
+from companion.latent import (
+    decode_latent_grid,
+    interpolate_codes,
+    latent_explorer,
+    plot_latent_grid,
+    plot_latent_scatter,
+    prior_quantiles,
+)
+from companion.vae import VAE, Sampling, bernoulli_reconstruction_loss, build_vae, kl_divergence
 
 __version__ = "0.1.0"
 
@@ -48,6 +58,8 @@ __all__ = [
     "Corruption",
     "DenseTranspose",
     "TiedAutoencoder",
+    "Sampling",
+    "VAE",
     "DatasetUnavailableError",
     "FallbackDataWarning",
     "InvalidDataFileError",
@@ -63,9 +75,11 @@ __all__ = [
     "build_nonlinear_autoencoder",
     "build_stacked_autoencoder",
     "build_tied_autoencoder",
+    "build_vae",
     "contractive_penalty",
     "exercises",
     "fast_mode",
+    "kl_divergence",
     "load_fashion_mnist",
     "load_image_patches",
     "load_mnist",
@@ -81,4 +95,12 @@ __all__ = [
     "seed_everything",
     "squared_error_per_image",
     "train_greedy_layerwise",
+    "bernoulli_reconstruction_loss",
+    "classifier_score",
+    "decode_latent_grid",
+    "interpolate_codes",
+    "latent_explorer",
+    "plot_latent_grid",
+    "plot_latent_scatter",
+    "prior_quantiles",
 ]

@@ -46,7 +46,7 @@ def decode_latent_grid(decoder, n=15, *, tail=0.05):
     positions = prior_quantiles(n, tail)
     z1, z2 = np.meshgrid(positions, positions[::-1])
     codes = np.stack([z1.ravel(), z2.ravel()], axis=1)
-    images = np.asarray(decoder.predict(codes, verbose=0))
+    images = _decode(decoder, codes)
     return images.reshape(n, n, *images.shape[1:]), positions
 
 
@@ -164,7 +164,7 @@ def latent_explorer(decoder, *, limit=3.0, step=0.1):
 
     def show(_change=None):
         code = np.array([[slider.value for slider in sliders]], dtype="float32")
-        image = as_images(np.asarray(decoder.predict(code, verbose=0)))[0]
+        image = as_images(_decode(decoder, code))[0]
         with output:
             output.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(2.5, 2.5))
@@ -177,3 +177,9 @@ def latent_explorer(decoder, *, limit=3.0, step=0.1):
         slider.observe(show, names="value")
     show()
     return widgets.VBox([*sliders, output])
+
+
+def _decode(decoder, codes):
+    # A direct call, not predict(): predict compiles a new function for every new
+    # batch shape, which is slow for one slider move and warns after a few moves.
+    return np.asarray(decoder(codes, training=False))

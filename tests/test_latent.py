@@ -78,7 +78,7 @@ class RecordingDecoder:
     def __init__(self):
         self.codes = []
 
-    def predict(self, codes, verbose=0):
+    def __call__(self, codes, training=None):
         self.codes.append(np.array(codes))
         return np.zeros((len(codes), 4, 4, 1), dtype="float32")
 

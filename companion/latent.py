@@ -63,7 +63,7 @@ def plot_latent_grid(decoder, n=15, *, tail=0.05, title="Images decoded over the
     fig, ax = plt.subplots(figsize=(7, 7))
     ax.imshow(mosaic.squeeze(-1) if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
     centres = np.arange(n) * width + width / 2
-    labels = [f"{value:.1f}" for value in positions]
+    labels = [f"{value:.1f}".replace("-0.0", "0.0") for value in positions]
     ax.set_xticks(centres, labels, rotation=90)
     ax.set_yticks(np.arange(n) * height + height / 2, labels[::-1])
     ax.set_xlabel("$z_1$")

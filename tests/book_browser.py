@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
     "--disable-extensions",
+    # containers often have a small /dev/shm, where Chromium crashes on long pages
+    "--disable-dev-shm-usage",
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # Folders that Sphinx fills with assets and sources, not pages.

@@ -180,10 +180,19 @@ def machine_sentence(data):
 
 
 def papers_summary(papers):
-    dates = sorted(entry["date"][:10] for entry in papers["experiments"].values())
+    entries = papers["experiments"].values()
+    dates = sorted(entry["date"][:10] for entry in entries)
     when = dates[-1] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-    return (f"Training and measuring everything took {results_files.format_duration(papers['training_seconds'])} "
-            f"({when}); each row gives the wall time of the training and measurement behind its number.")
+    summary = (f"Training and measuring everything took "
+               f"{results_files.format_duration(papers['training_seconds'])} ({when}); each row gives the wall "
+               "time of the training and measurement behind its number.")
+    loads = [value for entry in entries for value in entry.get("load_average", ())]
+    cores = papers["machine"]["cpu_cores"]
+    if loads and max(loads) > cores:
+        summary += (f" Other jobs shared the machine meanwhile (1-minute load average from {min(loads):.1f} to "
+                    f"{max(loads):.1f} on {cores} cores), so the wall times are upper bounds of what it takes "
+                    "alone.")
+    return summary
 
 
 def table_row(row):

@@ -150,6 +150,35 @@ def test_book_build_log_gives_each_notebook_time(benchmarks):
     assert timings.parse_notebook_times("build succeeded.\n") == {}
 
 
+def test_fresh_clones_do_not_inherit_this_virtual_environment(benchmarks, monkeypatch):
+    _, _, timings = benchmarks
+    venv = ROOT / ".venv"
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    monkeypatch.setenv("PATH", f"{venv / 'bin'}:/usr/bin:/bin")
+    monkeypatch.setenv("COMPANION_FAST", "1")  # the book build must run in full mode
+    monkeypatch.delenv("PIP_NO_CACHE_DIR", raising=False)
+
+    env = timings.clean_environment(pip_cache=False)
+    assert env["PATH"] == "/usr/bin:/bin"
+    assert "VIRTUAL_ENV" not in env and "COMPANION_FAST" not in env
+    assert env["PIP_NO_CACHE_DIR"] == "1", "a fresh machine has no pip cache"
+    assert "PIP_NO_CACHE_DIR" not in timings.clean_environment(pip_cache=True)
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git repository to clone")
+def test_fresh_clone_runs_the_last_commit_then_is_removed(benchmarks, tmp_path):
+    _, _, timings = benchmarks
+    seconds, log = timings.time_in_fresh_clone(["bash", "-c", "pwd; git log -1 --format=%h"],
+                                               log_path=tmp_path / "clone.log", pip_cache=False)
+    clone, commit = log.split()
+    assert commit == timings.head_commit()
+    assert not Path(clone).exists()
+    assert 0 <= seconds < 60
+
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        timings.time_in_fresh_clone(["bash", "-c", "exit 3"], log_path=tmp_path / "failed.log", pip_cache=False)
+
+
 @pytest.mark.parametrize(("seconds", "expected"), [(0.4, "0 s"), (59.4, "59 s"), (65, "1 min 05 s"),
                                                    (3725, "1 h 02 min")])
 def test_durations_read_naturally(benchmarks, seconds, expected):

@@ -12,6 +12,7 @@ import keras
 from keras import ops
 
 from companion import _checks
+from companion.models import Autoencoder
 
 KINDS = ("dense", "conv")
 
@@ -82,7 +83,7 @@ class Sampling(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="companion")
-class VAE(keras.Model):
+class VAE(Autoencoder):
     """A variational autoencoder: Gaussian encoder, sampling, Bernoulli decoder.
 
     ``model.encoder(x)`` returns ``[z_mean, z_log_var]``; ``model.decoder(z)``
@@ -104,17 +105,12 @@ class VAE(keras.Model):
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
 
     def __init__(self, encoder, decoder, beta=1.0, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.encoder = encoder
-        self.decoder = decoder
+        super().__init__(encoder, decoder, **kwargs)
         self.beta = _positive_number("beta", beta)
         self.seed = seed
         self.sampling = Sampling(seed=seed, name="sampling")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
-        # The encoder and decoder are functional models that own their weights
-        # already; the sampling layer has none.
-        self.built = encoder.built and decoder.built
 
     def call(self, inputs, training=None):
         z_mean, z_log_var = self.encoder(inputs, training=training)
@@ -131,20 +127,7 @@ class VAE(keras.Model):
         return ops.mean(reconstruction) + self.beta * kl
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "beta": self.beta,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
+        return {**super().get_config(), "beta": self.beta, "seed": self.seed}
 
 
 def build_vae(

@@ -59,7 +59,7 @@ def as_whole_number(answer):
     return int(answer)
 
 
-def check_count(answer, expected, hints, explanation):
+def check_count(answer, expected, hints, explanation, fallback="Count the weights and biases of every Dense layer."):
     """Verdict on a whole-number answer, with a hint for each known mistake.
 
     Args:
@@ -67,6 +67,7 @@ def check_count(answer, expected, hints, explanation):
         expected: the right count.
         hints: dict mapping a typical wrong count to a hint.
         explanation: shown with the confirmation when the count is right.
+        fallback: what to reconsider, for a wrong count with no hint of its own.
     """
     if is_unattempted(answer):
         return unattempted("replace `...` with your number, then run the cell again.")
@@ -75,7 +76,7 @@ def check_count(answer, expected, hints, explanation):
         return count
     if count == expected:
         return correct(f"{count} = {explanation}")
-    return wrong(hints.get(count, f"{count} is not it. Count the weights and biases of every Dense layer."))
+    return wrong(hints.get(count, f"{count} is not it. {fallback}"))
 
 
 def check_letters(answer, letters, true_letters, hints):

@@ -4,12 +4,10 @@ import numpy as np
 
 from companion.exercises._verdict import (
     Verdict,
-    as_whole_number,
     call_for_array,
+    check_count,
     check_letters,
     correct,
-    is_unattempted,
-    unattempted,
     wrong,
 )
 
@@ -48,7 +46,7 @@ def check_transpose_output_size(answer):
         17: "n s + k counts one step too many: the first input's kernel covers k rows and "
         "each of the other n - 1 inputs adds s.",
     }
-    return _check_whole_number(answer, 15, hints, "(7 - 1) x 2 + 3 = 15 rows.",
+    return check_count(answer, 15, hints, "(7 - 1) x 2 + 3 = 15 rows.",
                                "Use (n - 1) s + k for a transposed convolution with valid padding.")
 
 
@@ -67,7 +65,7 @@ def check_conv_parameters(answer):
         576: "each filter sees all 32 input channels, and has a bias.",
         18464: "one bias per filter (64), not per input channel.",
     }
-    return _check_whole_number(answer, 18496, hints, "3 x 3 x 32 x 64 weights + 64 biases.",
+    return check_count(answer, 18496, hints, "3 x 3 x 32 x 64 weights + 64 biases.",
                                "Count k x k x input channels weights per filter, plus one bias.")
 
 
@@ -107,17 +105,6 @@ def check_conv_statements(answer):
         Verdict.
     """
     return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
-
-
-def _check_whole_number(answer, expected, hints, explanation, fallback):
-    if is_unattempted(answer):
-        return unattempted("replace `...` with your number, then run the cell again.")
-    number = as_whole_number(answer)
-    if isinstance(number, Verdict):
-        return number
-    if number == expected:
-        return correct(f"{number} = {explanation}")
-    return wrong(hints.get(number, f"{number} is not it. {fallback}"))
 
 
 def _overlap_counts(n, k, s):

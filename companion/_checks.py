@@ -54,3 +54,38 @@ def architecture(input_shape, hidden_sizes, code_size):
         sizes_tuple("hidden_sizes", hidden_sizes),
         positive_int("code_size", code_size),
     )
+
+
+def one_of(name, value, choices):
+    """Raise unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}. Received: {name}={value!r}")
+    return value
+
+
+def image_shape(input_shape):
+    """Return ``input_shape`` as ``(height, width, channels)``, or raise."""
+    input_shape = shape_tuple("input_shape", input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(
+            "input_shape must be (height, width, channels), e.g. (28, 28, 1) for MNIST "
+            f"or (32, 32, 3) for colour patches. Received: input_shape={input_shape}"
+        )
+    return input_shape
+
+
+def filters_tuple(filters):
+    """Return the filters of a convolutional encoder, at least one level."""
+    filters = sizes_tuple("filters", filters)
+    if not filters:
+        raise ValueError(f"filters must name at least one level, e.g. (32, 64). Received: filters={filters}")
+    return filters
+
+
+def non_negative_number(name, value):
+    """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number. Received: {name}={value!r}")
+    if not (value >= 0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number >= 0. Received: {name}={value}")
+    return float(value)

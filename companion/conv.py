@@ -66,14 +66,12 @@ def build_conv_autoencoder(
             unknown ``decoder`` or ``downsampling``, or an input shape whose
             height or width the decoder cannot reconstruct exactly.
     """
-    input_shape = _image_shape(input_shape)
-    filters = _checks.sizes_tuple("filters", filters)
-    if not filters:
-        raise ValueError(f"filters must name at least one level, e.g. (32, 64). Received: filters={filters}")
+    input_shape = _checks.image_shape(input_shape)
+    filters = _checks.filters_tuple(filters)
     code_size = None if code_size is None else _checks.positive_int("code_size", code_size)
     kernel_size = _checks.positive_int("kernel_size", kernel_size)
-    _one_of("decoder", decoder, DECODERS)
-    _one_of("downsampling", downsampling, DOWNSAMPLINGS)
+    _checks.one_of("decoder", decoder, DECODERS)
+    _checks.one_of("downsampling", downsampling, DOWNSAMPLINGS)
     check_divisible(input_shape, len(filters))
 
     conv = {"kernel_size": kernel_size, "padding": "same", "activation": activation}
@@ -124,21 +122,6 @@ def check_divisible(input_shape, levels):
             f"with {' and '.join(problems)}. Crop or pad the images (e.g. with "
             "keras.layers.ZeroPadding2D), or use fewer levels."
         )
-
-
-def _image_shape(input_shape):
-    input_shape = _checks.shape_tuple("input_shape", input_shape)
-    if len(input_shape) != 3:
-        raise ValueError(
-            "input_shape must be (height, width, channels), e.g. (28, 28, 1) for MNIST "
-            f"or (32, 32, 3) for colour patches. Received: input_shape={input_shape}"
-        )
-    return input_shape
-
-
-def _one_of(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}. Received: {name}={value!r}")
 
 
 def _downsample(x, size, level, downsampling, conv):

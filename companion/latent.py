@@ -9,16 +9,21 @@ from companion.plots import as_images
 
 
 def prior_quantiles(n=15, tail=0.05):
-    """``n`` points spaced by equal probability of the standard normal prior.
+    """``n`` points spaced by equal probability of the standard normal prior (Chapter 9).
 
     Args:
-        n: number of points.
+        n: number of points, at least 2.
         tail: probability left out at each end (0 < tail < 0.5).
 
     Returns:
         A float32 array of shape ``(n,)``, increasing, symmetric about 0.
+
+    Raises:
+        TypeError, ValueError: for ``n`` not an integer >= 2 or ``tail`` out of range.
     """
     n = _checks.positive_int("n", n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2 (the two ends). Received: n={n}")
     if not 0 < tail < 0.5:
         raise ValueError(f"tail must be between 0 and 0.5. Received: tail={tail}")
     return stats.norm.ppf(np.linspace(tail, 1 - tail, n)).astype("float32")
@@ -53,8 +58,17 @@ def decode_latent_grid(decoder, n=15, *, tail=0.05):
 def plot_latent_grid(decoder, n=15, *, tail=0.05, title="Images decoded over the latent plane"):
     """Show :func:`decode_latent_grid` as one large image with the latent values on the axes.
 
+    Args:
+        decoder: a model from codes ``(batch, 2)`` to images.
+        n: points per side.
+        tail: prior probability left out at each end of each axis.
+        title: title of the figure.
+
     Returns:
         The matplotlib figure.
+
+    Raises:
+        ValueError: if the decoder does not take 2-D codes.
     """
     images, positions = decode_latent_grid(decoder, n, tail=tail)
     images = as_images(images.reshape(n * n, *images.shape[2:]))
@@ -73,13 +87,16 @@ def plot_latent_grid(decoder, n=15, *, tail=0.05, title="Images decoded over the
     return fig
 
 
-def plot_latent_scatter(codes, labels, *, title="Test images in the latent plane", max_points=5000):
-    """Scatter 2-D codes coloured by label, with a colour bar.
+def plot_latent_scatter(
+    codes, labels, *, title="Test images in the latent plane", label_name="digit", max_points=5000
+):
+    """Scatter 2-D codes coloured by label, with a colour bar (Chapter 9).
 
     Args:
         codes: array ``(n, 2)`` (e.g. the encoder's means).
         labels: array ``(n,)`` of integer classes.
         title: title of the figure.
+        label_name: what the labels are, shown on the colour bar.
         max_points: at most this many points are drawn (the first ones).
 
     Returns:
@@ -103,7 +120,7 @@ def plot_latent_scatter(codes, labels, *, title="Test images in the latent plane
         codes[:, 0], codes[:, 1], c=labels, cmap=cmap, s=4, alpha=0.7,
         vmin=classes.min() - 0.5, vmax=classes.max() + 0.5,
     )
-    fig.colorbar(points, ax=ax, ticks=classes, label="digit")
+    fig.colorbar(points, ax=ax, ticks=classes, label=label_name)
     ax.set_xlabel("$z_1$ (encoder mean)")
     ax.set_ylabel("$z_2$ (encoder mean)")
     ax.set_title(title)
@@ -113,7 +130,7 @@ def plot_latent_scatter(codes, labels, *, title="Test images in the latent plane
 
 
 def interpolate_codes(start, end, steps=9):
-    """Points on the straight line from ``start`` to ``end``, both included.
+    """Points on the straight line from ``start`` to ``end``, both included (Chapter 9).
 
     Args:
         start, end: codes of the same shape ``(latent_dim,)``.
@@ -121,6 +138,10 @@ def interpolate_codes(start, end, steps=9):
 
     Returns:
         A float32 array ``(steps, latent_dim)``.
+
+    Raises:
+        ValueError, TypeError: for codes of different or non-vector shapes, or
+            ``steps`` not a positive integer.
     """
     start, end = np.asarray(start, dtype="float32"), np.asarray(end, dtype="float32")
     if start.shape != end.shape or start.ndim != 1:
@@ -149,11 +170,15 @@ def latent_explorer(decoder, *, limit=3.0, step=0.1):
 
     Raises:
         ImportError: if ipywidgets is not installed (with the command to install it).
+        ValueError: if ``limit`` or ``step`` is not a positive number.
     """
     try:
         import ipywidgets as widgets
     except ImportError as error:
         raise ImportError("The latent explorer needs ipywidgets: pip install ipywidgets") from error
+    for name, value in (("limit", limit), ("step", step)):
+        if not _checks.non_negative_number(name, value) > 0:
+            raise ValueError(f"{name} must be > 0. Received: {name}={value}")
     latent_dim = decoder.inputs[0].shape[-1]
     sliders = [
         widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step, description=f"z{i + 1}",

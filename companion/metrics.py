@@ -133,8 +133,13 @@ def classifier_score(probabilities):
     p = np.asarray(probabilities, dtype="float64")
     if p.ndim != 2 or len(p) == 0:
         raise ValueError(f"probabilities must have shape (n, classes). Received: shape {p.shape}")
+    # 1e-3: float32 softmax outputs sum to 1 within about 1e-6; anything further off
+    # is not a distribution
     if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise ValueError("Each row of probabilities must be non-negative and sum to 1.")
+        raise ValueError(
+            "Each row of probabilities must be non-negative and sum to 1. Received: row sums from "
+            f"{p.sum(axis=1).min():.3g} to {p.sum(axis=1).max():.3g}, smallest value {p.min():.3g}"
+        )
     marginal = p.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * (np.log(p) - np.log(marginal)), 0.0)

@@ -12,7 +12,8 @@ import keras
 from keras import ops
 
 from companion import _checks
-from companion.models import Autoencoder
+from companion.conv import check_divisible
+from companion.models import Autoencoder, flat_image_input, restore_image_shape
 
 KINDS = ("dense", "conv")
 
@@ -98,15 +99,19 @@ class VAE(Autoencoder):
     Args:
         encoder: a model from images to ``[z_mean, z_log_var]``.
         decoder: a model from codes to images of probabilities.
-        beta: weight of the KL term (1: the ELBO; Higgins et al. 2017 vary it).
+        beta: weight of the KL term (1: the ELBO; Higgins et al. 2017 vary it;
+            0 leaves a plain autoencoder with noisy codes).
         seed: seed of the :class:`Sampling` layer.
+
+    Raises:
+        TypeError, ValueError: if ``beta`` is not a finite number >= 0.
     """
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
 
     def __init__(self, encoder, decoder, beta=1.0, seed=None, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        self.beta = _positive_number("beta", beta)
+        self.beta = _checks.non_negative_number("beta", beta)
         self.seed = seed
         self.sampling = Sampling(seed=seed, name="sampling")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
@@ -121,10 +126,15 @@ class VAE(Autoencoder):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction = bernoulli_reconstruction_loss(x, y_pred)
-        kl = ops.sum(ops.stack(self.losses))  # the KL added in call(), a mean over the batch
+        # The model's own loss, added in call(), comes first; any others come from
+        # its layers (regularisers) and are added without the weight beta.
+        kl, *other_losses = self.losses
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl, sample_weight=ops.shape(reconstruction)[0])
-        return ops.mean(reconstruction) + self.beta * kl
+        total = ops.mean(reconstruction) + self.beta * kl
+        for loss in other_losses:
+            total = total + ops.sum(loss)
+        return total
 
     def get_config(self):
         return {**super().get_config(), "beta": self.beta, "seed": self.seed}
@@ -173,13 +183,13 @@ def build_vae(
     input_shape = _checks.shape_tuple("input_shape", input_shape)
     hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
     latent_dim = _checks.positive_int("latent_dim", latent_dim)
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}. Received: kind={kind!r}")
+    _checks.one_of("kind", kind, KINDS)
     if kind == "dense":
         encoder_body, decoder = _dense_parts(input_shape, hidden_sizes, latent_dim)
     else:
-        filters = _checks.sizes_tuple("filters", filters)
-        _check_halvable(input_shape, len(filters))
+        input_shape = _checks.image_shape(input_shape)
+        filters = _checks.filters_tuple(filters)
+        check_divisible(input_shape, len(filters))
         encoder_body, decoder = _conv_parts(input_shape, hidden_sizes, filters, latent_dim)
     inputs, features = encoder_body
     z_mean = keras.layers.Dense(latent_dim, name="z_mean")(features)
@@ -189,8 +199,7 @@ def build_vae(
 
 
 def _dense_parts(input_shape, hidden_sizes, latent_dim):
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Flatten(name="flatten")(inputs)
+    inputs, x = flat_image_input(input_shape)
     for depth, size in enumerate(hidden_sizes, start=1):
         x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
 
@@ -199,8 +208,7 @@ def _dense_parts(input_shape, hidden_sizes, latent_dim):
     for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
         y = keras.layers.Dense(size, activation="relu", name=f"decoder_hidden_{depth}")(y)
     y = keras.layers.Dense(math.prod(input_shape), activation="sigmoid", name="probabilities")(y)
-    y = keras.layers.Reshape(input_shape, name="unflatten")(y)
-    return (inputs, x), keras.Model(codes, y, name="decoder")
+    return (inputs, x), keras.Model(codes, restore_image_shape(y, input_shape), name="decoder")
 
 
 def _conv_parts(input_shape, hidden_sizes, filters, latent_dim):
@@ -223,26 +231,3 @@ def _conv_parts(input_shape, hidden_sizes, filters, latent_dim):
         )(y)
     y = keras.layers.Conv2DTranspose(input_shape[-1], 3, padding="same", activation="sigmoid", name="probabilities")(y)
     return (inputs, x), keras.Model(codes, y, name="decoder")
-
-
-def _check_halvable(input_shape, times):
-    if len(input_shape) != 3:
-        raise ValueError(
-            "kind='conv' needs images of shape (height, width, channels). "
-            f"Received: input_shape={input_shape}"
-        )
-    height, width, _ = input_shape
-    step = 2**times
-    if height % step or width % step:
-        raise ValueError(
-            f"With {times} stride-2 convolutions the height and width must be multiples of {step}, "
-            f"so that the decoder gives back the input's size exactly. Received: input_shape={input_shape}"
-        )
-
-
-def _positive_number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a positive number. Received: {name}={value!r}")
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be a positive, finite number. Received: {name}={value}")
-    return float(value)

@@ -181,9 +181,12 @@ def serve(root):
 
 def chromium_path():
     """The Chromium binary to drive; raise a clear error when there is none."""
-    path = os.environ.get("COMPANION_CHROMIUM") or DEFAULT_CHROMIUM
+    chosen = os.environ.get("COMPANION_CHROMIUM")
+    path = chosen or DEFAULT_CHROMIUM
     if Path(path).is_file() and os.access(path, os.X_OK):
         return path
+    if chosen:
+        raise FileNotFoundError(f"COMPANION_CHROMIUM must name an executable. Received: COMPANION_CHROMIUM={chosen}")
     found = shutil.which("chromium")
     if found:
         return found

@@ -25,6 +25,8 @@ def test_prior_quantiles_are_symmetric_and_cut_the_tails():
     np.testing.assert_allclose(points[[0, 2]], [-1.6448536, 0.0], atol=1e-5)
     with pytest.raises(ValueError, match="Received: tail=0.5"):
         cp.prior_quantiles(5, tail=0.5)
+    with pytest.raises(ValueError, match="Received: n=1"):
+        cp.prior_quantiles(1)
 
 
 def test_decoded_grid_puts_z1_on_columns_and_z2_on_rows():
@@ -90,6 +92,8 @@ def test_explorer_decodes_the_sliders_values_when_one_moves():
     *sliders, _output = explorer.children
     assert [s.description for s in sliders] == ["z1", "z2"]
     assert (sliders[0].min, sliders[0].max) == (-2.0, 2.0)
+    with pytest.raises(ValueError, match="Received: step=0"):
+        cp.latent_explorer(decoder, step=0)
     np.testing.assert_array_equal(decoder.codes[-1], [[0.0, 0.0]])  # drawn once at the start
     sliders[0].value = 1.5
     np.testing.assert_array_equal(decoder.codes[-1], [[1.5, 0.0]])

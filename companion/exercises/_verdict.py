@@ -55,7 +55,7 @@ def as_whole_number(answer):
     if not math.isfinite(answer):
         return wrong(f"Expected a whole number. Received: {answer!r}.")
     if answer != int(answer):
-        return wrong(f"A count of parameters is a whole number. Received: {answer!r}.")
+        return wrong(f"Expected a whole number. Received: {answer!r}.")
     return int(answer)
 
 

@@ -20,7 +20,8 @@ _STATEMENT_HINTS = {
     "c": "(c) is true: a convolution's weights do not depend on the image size; only a "
     "Dense layer after Flatten ties the model to one height and width.",
     "d": "(d) is false: each level halves the height and width, so they must be multiples "
-    "of 2**3 = 8; 28 is not, and the decoder would give back 32.",
+    "of 2**3 = 8; 28 is not, so the builder refuses that shape (three poolings would "
+    "round 28 to 4, and the decoder would give back 32).",
     "e": "(e) is true: nearest-neighbour upsampling of a constant map is constant, and so is "
     "a convolution of it (away from the zero-padded border).",
 }

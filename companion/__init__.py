@@ -5,7 +5,12 @@ Every chapter imports it as ``import companion as cp``, before Keras.
 
 from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
 from companion import exercises
-from companion.contractive import ContractiveDense, build_contractive_autoencoder, contractive_penalty
+from companion.contractive import (
+    ContractiveDense,
+    build_contractive_autoencoder,
+    contractive_penalty,
+    squared_jacobian_norms,
+)
 from companion.conv import build_conv_autoencoder
 from companion.data import (
     DatasetUnavailableError,
@@ -102,5 +107,6 @@ __all__ = [
     "psnr",
     "seed_everything",
     "squared_error_per_image",
+    "squared_jacobian_norms",
     "train_greedy_layerwise",
 ]

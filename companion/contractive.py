@@ -7,22 +7,35 @@ from companion import _checks
 from companion.models import Autoencoder
 
 
-def contractive_penalty(codes, kernel):
-    """Mean over a batch of ``||J_f(x)||_F^2`` for a sigmoid layer ``h = sigmoid(x W + b)``.
+def squared_jacobian_norms(codes, kernel):
+    """``||J_f(x)||_F^2`` of each example, for a sigmoid layer ``h = sigmoid(x W + b)``.
 
     The Jacobian is ``J_ji = h_j (1 - h_j) W_ij``, so
-    ``||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ij^2`` needs no autodiff.
+    ``||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ij^2`` needs no autodiff
+    (Chapter 7).
 
     Args:
         codes: the layer's outputs ``h``, shape ``(batch, units)``.
         kernel: its kernel ``W``, shape ``(inputs, units)``.
 
     Returns:
-        A scalar tensor.
+        A tensor of shape ``(batch,)``.
     """
     column_norms = ops.sum(ops.square(kernel), axis=0)  # sum_i W_ij^2, one per unit
-    per_example = ops.sum(ops.square(codes * (1.0 - codes)) * column_norms, axis=-1)
-    return ops.mean(per_example)
+    return ops.sum(ops.square(codes * (1.0 - codes)) * column_norms, axis=-1)
+
+
+def contractive_penalty(codes, kernel):
+    """Mean over a batch of ``||J_f(x)||_F^2`` for a sigmoid layer (Chapter 7).
+
+    Args:
+        codes: the layer's outputs ``h``, shape ``(batch, units)``.
+        kernel: its kernel ``W``, shape ``(inputs, units)``.
+
+    Returns:
+        A scalar tensor: the mean of :func:`squared_jacobian_norms`.
+    """
+    return ops.mean(squared_jacobian_norms(codes, kernel))
 
 
 @keras.saving.register_keras_serializable(package="companion")

@@ -70,3 +70,13 @@ def test_greedy_training_works_on_contractive_stacks(tiny_images):
 def test_builder_rejects_images():
     with pytest.raises(ValueError, match="must be flat"):
         cp.build_contractive_autoencoder(input_shape=(28, 28))
+
+
+def test_squared_jacobian_norms_are_per_example_and_average_to_the_penalty():
+    rng = np.random.default_rng(3)
+    codes = rng.uniform(0.1, 0.9, size=(4, 3))
+    kernel = rng.normal(size=(5, 3))
+    expected = np.array([np.sum((c * (1 - c))[None, :] ** 2 * kernel**2) for c in codes])
+    norms = keras.ops.convert_to_numpy(cp.squared_jacobian_norms(codes, kernel))
+    np.testing.assert_allclose(norms, expected, rtol=1e-10)
+    np.testing.assert_allclose(float(cp.contractive_penalty(codes, kernel)), expected.mean(), rtol=1e-10)

@@ -276,13 +276,14 @@ def timings_section(timings, notebooks):
 
 
 def timings_conditions(measurements):
-    notes = []
-    for key, label in (("test_command", "test command"), ("book_build", "book build")):
+    by_cache = {}
+    for key, label in (("test_command", "the test command"), ("book_build", "the book build")):
         entry = measurements.get(key)
         if entry is not None:
-            cache = "with pip's cache" if entry.get("pip_cache") else "without pip's cache, as on a fresh machine"
-            notes.append(f"the {label} installed its packages {cache}")
-    return ("In the fresh clones, " + " and ".join(notes) + ".") if notes else ""
+            by_cache.setdefault(bool(entry.get("pip_cache")), []).append(label)
+    wording = {False: "without pip's cache, as on a fresh machine", True: "with pip's cache"}
+    notes = [f"{' and '.join(labels)} installed packages {wording[cache]}" for cache, labels in by_cache.items()]
+    return ("In the fresh clones, " + "; ".join(notes) + ".") if notes else ""
 
 
 def format_target(seconds):

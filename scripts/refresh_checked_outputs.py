@@ -26,6 +26,7 @@ def refresh(path):
         resources={"metadata": {"path": os.path.dirname(path) or "."}},
     ).execute()
     for cell in notebook.cells:
+        cell.metadata.pop("execution", None)  # the kernel's timestamps: noise in every diff
         if cell.cell_type == "code" and CHECK_TAG not in cell.metadata.get("tags", []):
             # nbval treats a cell with outputs but no execution count as unrun,
             # so checked cells keep both

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from companion import _checks
+
 from companion.models import build_stacked_autoencoder
 
 CORRUPTIONS = ("gaussian", "masking", "salt_and_pepper")
@@ -29,8 +31,7 @@ class Corruption(keras.layers.Layer):
 
     def __init__(self, kind="gaussian", level=0.3, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if kind not in CORRUPTIONS:
-            raise ValueError(f"kind must be one of {CORRUPTIONS}. Received: kind={kind!r}")
+        _checks.one_of("kind", kind, CORRUPTIONS)
         if kind == "gaussian" and not level >= 0:
             raise ValueError(f"level (the noise's standard deviation) must be >= 0. Received: level={level}")
         if kind != "gaussian" and not 0 <= level <= 1:

@@ -4,7 +4,6 @@ import keras
 from keras import ops
 
 from companion import _checks
-
 from companion.models import build_stacked_autoencoder
 
 CORRUPTIONS = ("gaussian", "masking", "salt_and_pepper")

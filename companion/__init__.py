@@ -20,6 +20,7 @@ from companion.data import (
     add_salt_and_pepper,
     load_fashion_mnist,
     load_image_patches,
+    corrupt,
     load_mnist,
     mask_pixels,
 )
@@ -42,6 +43,8 @@ from companion.models import (
 )
 from companion.plots import plot_codes, plot_history, plot_images, plot_reconstructions
 from companion.runtime import budget, fast_mode, seed_everything
+from companion.settings import chapter_settings
+from companion.training import glue, train
 from companion.sparse import KLSparsity, build_sparse_autoencoder
 from companion.tied import DenseTranspose, TiedAutoencoder, build_tied_autoencoder
 from companion.latent import (
@@ -82,11 +85,14 @@ __all__ = [
     "build_stacked_autoencoder",
     "build_tied_autoencoder",
     "build_vae",
+    "chapter_settings",
     "classifier_score",
     "contractive_penalty",
+    "corrupt",
     "decode_latent_grid",
     "exercises",
     "fast_mode",
+    "glue",
     "interpolate_codes",
     "kl_divergence",
     "latent_explorer",
@@ -108,5 +114,6 @@ __all__ = [
     "seed_everything",
     "squared_error_per_image",
     "squared_jacobian_norms",
+    "train",
     "train_greedy_layerwise",
 ]

@@ -27,9 +27,10 @@ def native_stderr_silenced():
 def import_keras_quietly():
     """Import Keras (and its backend) with native start-up logging silenced.
 
-    ``TF_CPP_MIN_LOG_LEVEL`` is only set when the user has not set it.
+    Only the import is silenced: TensorFlow's later messages, errors included,
+    stay visible. (The book's build scripts set ``TF_CPP_MIN_LOG_LEVEL`` for
+    their own runs; importing companion never changes it.)
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "keras" in sys.modules:
         return
     with native_stderr_silenced():

@@ -10,7 +10,7 @@ checkerboard artefacts of transposed convolutions (Odena et al. 2016).
 import keras
 
 from companion import _checks
-from companion.models import Autoencoder
+from companion.models import Autoencoder, corrupted
 
 DECODERS = ("upsampling", "transpose")
 DOWNSAMPLINGS = ("pooling", "strided")
@@ -18,9 +18,9 @@ DOWNSAMPLINGS = ("pooling", "strided")
 
 def build_conv_autoencoder(
     input_shape=(28, 28, 1),
-    filters=(32, 64),
     code_size=32,
     *,
+    filters=(32, 64),
     decoder="upsampling",
     downsampling="pooling",
     kernel_size=3,
@@ -54,8 +54,9 @@ def build_conv_autoencoder(
         kernel_size: side of every convolution kernel.
         activation: activation of the hidden convolutions.
         output_activation: activation of the last convolution (None: linear).
-        corruption: optional layer applied to the images first, such as
-            :class:`~companion.Corruption` (active only in training, Chapter 5).
+        corruption: optional corruption of the images, active only in
+            training: a layer such as :class:`~companion.Corruption` or the name
+            of its kind (Chapter 5).
         name: name of the model; the sub-models are ``encoder`` and ``decoder``.
 
     Returns:
@@ -76,7 +77,7 @@ def build_conv_autoencoder(
 
     conv = {"kernel_size": kernel_size, "padding": "same", "activation": activation}
     inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs if corruption is None else corruption(inputs)
+    x = corrupted(inputs, corruption)
     for level, size in enumerate(filters, start=1):
         x = _downsample(x, size, level, downsampling, conv)
     map_shape = tuple(x.shape[1:])

@@ -290,71 +290,71 @@ def _format(images, flatten, scale):
     return images
 
 
-def add_gaussian_noise(images, std=0.3, *, seed=0):
-    """Add Gaussian noise of standard deviation ``std`` and clip to [0, 1].
+def add_gaussian_noise(images, level=0.3, *, seed=0):
+    """Add Gaussian noise of standard deviation ``level`` and clip to [0, 1].
 
     Used from Chapter 5 on. The same seed gives the same noise.
 
     Args:
         images: float array with values in [0, 1] (any shape).
-        std: standard deviation of the noise (>= 0).
+        level: standard deviation of the noise (>= 0).
         seed: seed of the noise.
 
     Returns:
         float32 array of the same shape, in [0, 1].
 
     Raises:
-        ValueError: if ``std`` is negative or the images are not in [0, 1].
+        ValueError: if ``level`` is negative or the images are not in [0, 1].
     """
     images = _unit_images(images)
-    if not std >= 0:
-        raise ValueError(f"std must be >= 0. Received: std={std}")
-    noise = np.random.default_rng(seed).normal(scale=std, size=images.shape)
+    if not level >= 0:
+        raise ValueError(f"level must be >= 0. Received: level={level}")
+    noise = np.random.default_rng(seed).normal(scale=level, size=images.shape)
     return np.clip(images + noise, 0.0, 1.0).astype("float32")
 
 
-def mask_pixels(images, fraction=0.3, *, seed=0):
-    """Masking noise: set each pixel to 0 with probability ``fraction``.
+def mask_pixels(images, level=0.3, *, seed=0):
+    """Masking noise: set each pixel to 0 with probability ``level``.
 
     The corruption of Vincent et al. (2008), used in Chapter 5.
 
     Args:
         images: float array with values in [0, 1].
-        fraction: probability that a pixel is set to 0, in [0, 1].
+        level: probability that a pixel is set to 0, in [0, 1].
         seed: seed of the noise.
 
     Returns:
         float32 array of the same shape.
 
     Raises:
-        ValueError: if ``fraction`` is outside [0, 1] or the images are not in [0, 1].
+        ValueError: if ``level`` is outside [0, 1] or the images are not in [0, 1].
     """
     images = _unit_images(images)
-    fraction = _fraction(fraction)
-    keep = np.random.default_rng(seed).uniform(size=images.shape) >= fraction
+    level = _fraction(level)
+    keep = np.random.default_rng(seed).uniform(size=images.shape) >= level
     return (images * keep).astype("float32")
 
 
-def add_salt_and_pepper(images, fraction=0.1, *, seed=0):
-    """Salt-and-pepper noise: set a ``fraction`` of pixels to 0 or 1, half each.
+def add_salt_and_pepper(images, level=0.1, *, seed=0):
+    """Salt-and-pepper noise: set a fraction ``level`` of pixels to 0 or 1, half each.
 
     Used in Chapter 5.
 
     Args:
         images: float array with values in [0, 1].
-        fraction: probability that a pixel is replaced, in [0, 1].
+        level: probability that a pixel is replaced, in [0, 1].
         seed: seed of the noise.
 
     Returns:
         float32 array of the same shape.
 
     Raises:
-        ValueError: if ``fraction`` is outside [0, 1] or the images are not in [0, 1].
+        ValueError: if ``level`` is outside [0, 1] or the images are not in [0, 1].
     """
     images = _unit_images(images)
-    fraction = _fraction(fraction)
+    level = _fraction(level)
     rng = np.random.default_rng(seed)
-    hit = rng.uniform(size=images.shape) < fraction
+    hit = rng.uniform(size=images.shape) < level
     salt = rng.uniform(size=images.shape) < 0.5
     return np.where(hit, salt.astype("float32"), images).astype("float32")
 
@@ -369,7 +369,32 @@ def _unit_images(images):
     return images
 
 
-def _fraction(fraction):
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be between 0 and 1. Received: fraction={fraction}")
-    return float(fraction)
+def _fraction(level):
+    if not 0.0 <= level <= 1.0:
+        raise ValueError(f"level (a fraction of pixels) must be between 0 and 1. Received: level={level}")
+    return float(level)
+
+
+NOISES = {"gaussian": add_gaussian_noise, "masking": mask_pixels, "salt_and_pepper": add_salt_and_pepper}
+
+
+def corrupt(images, kind="gaussian", level=0.3, *, seed=0):
+    """Corrupt images with the noise ``kind`` at ``level``: the NumPy twin of :class:`~companion.Corruption`.
+
+    Chapter 5 corrupts test digits with it; the same ``kind`` and ``level`` as a
+    denoising autoencoder's ``Corruption`` layer give the noise it was trained on.
+
+    Args:
+        images: float array with values in [0, 1].
+        kind: ``"gaussian"``, ``"masking"`` or ``"salt_and_pepper"``.
+        level: standard deviation (gaussian) or fraction of pixels (the others).
+        seed: seed of the noise.
+
+    Returns:
+        float32 array of the same shape, in [0, 1].
+
+    Raises:
+        ValueError: for an unknown kind, a level out of range, or images not in [0, 1].
+    """
+    _checks.one_of("kind", kind, tuple(NOISES))
+    return NOISES[kind](images, level, seed=seed)

@@ -45,7 +45,9 @@ class Corruption(keras.layers.Layer):
             return inputs
         shape = ops.shape(inputs)
         if self.kind == "gaussian":
-            noisy = inputs + keras.random.normal(shape, stddev=self.level, seed=self.seed_generator)
+            # the noise takes the inputs' dtype (float16 under mixed precision)
+            noise = keras.random.normal(shape, stddev=self.level, dtype=inputs.dtype, seed=self.seed_generator)
+            noisy = inputs + noise
             return ops.clip(noisy, 0.0, 1.0)
         hit = keras.random.uniform(shape, seed=self.seed_generator) < self.level
         if self.kind == "masking":
@@ -62,9 +64,9 @@ class Corruption(keras.layers.Layer):
 
 def build_denoising_autoencoder(
     input_shape=(784,),
-    hidden_sizes=(256,),
     code_size=64,
     *,
+    hidden_sizes=(256,),
     corruption="gaussian",
     level=0.3,
     seed=None,
@@ -97,8 +99,8 @@ def build_denoising_autoencoder(
     """
     return build_stacked_autoencoder(
         input_shape,
+        code_size,
         hidden_sizes=hidden_sizes,
-        code_size=code_size,
         activation=activation,
         output_activation=output_activation,
         corruption=Corruption(corruption, level, seed=seed, name="corruption"),

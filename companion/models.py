@@ -77,9 +77,9 @@ class ActivityPenalty(keras.layers.Layer):
 
 def build_stacked_autoencoder(
     input_shape=(784,),
-    hidden_sizes=(128, 64),
     code_size=32,
     *,
+    hidden_sizes=(128, 64),
     activation="relu",
     code_activation=None,
     output_activation="sigmoid",
@@ -101,8 +101,10 @@ def build_stacked_autoencoder(
         activation: activation of the hidden layers.
         code_activation: activation of the code layer (None: linear).
         output_activation: activation of the output layer (None: linear).
-        corruption: optional layer applied to the inputs first, such as
-            :class:`~companion.Corruption` (active only in training).
+        corruption: optional corruption of the inputs, active only in training:
+            a layer such as :class:`~companion.Corruption`, or the name of a
+            kind (``"gaussian"``, ``"masking"``, ``"salt_and_pepper"``) for a
+            ``Corruption`` of its default level (Chapter 5).
         code_regularizer: optional regulariser of the codes, such as
             :class:`~companion.KLSparsity`; its value on each batch of codes is
             added to the loss by an :class:`ActivityPenalty` layer (Chapter 6).
@@ -112,7 +114,8 @@ def build_stacked_autoencoder(
         Autoencoder: with ``.encoder`` (input -> code) and ``.decoder``.
 
     Raises:
-        TypeError, ValueError: for a shape or size that is not positive integers.
+        TypeError, ValueError: for a shape or size that is not positive integers,
+            or a ``corruption`` that is neither a layer nor a known kind.
     """
     input_shape, hidden_sizes, code_size = _checks.architecture(input_shape, hidden_sizes, code_size)
 
@@ -136,10 +139,27 @@ def build_stacked_autoencoder(
 def flat_image_input(input_shape, corruption=None):
     """The encoder's input, and that input (corrupted, if asked) flattened to vectors."""
     inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs if corruption is None else corruption(inputs)
+    x = corrupted(inputs, corruption)
     if len(input_shape) > 1:
         x = keras.layers.Flatten(name="flatten")(x)
     return inputs, x
+
+
+def corrupted(inputs, corruption):
+    """``inputs`` passed through ``corruption``: None, a layer, or a kind of :class:`~companion.Corruption`."""
+    if corruption is None:
+        return inputs
+    if isinstance(corruption, str):
+        from companion.denoising import Corruption  # the denoising module builds on this one
+
+        corruption = Corruption(corruption, name="corruption")
+    if not isinstance(corruption, keras.layers.Layer):
+        raise TypeError(
+            "corruption must be None, a Keras layer such as cp.Corruption('masking', 0.3), "
+            "or one of 'gaussian', 'masking', 'salt_and_pepper'. "
+            f"Received: corruption={corruption!r}"
+        )
+    return corruption(inputs)
 
 
 def restore_image_shape(y, input_shape):
@@ -168,8 +188,8 @@ def build_linear_autoencoder(input_shape=(784,), code_size=32, *, name="linear_a
     """
     return build_stacked_autoencoder(
         input_shape,
+        code_size,
         hidden_sizes=(),
-        code_size=code_size,
         code_activation=None,
         output_activation=None,
         name=name,
@@ -207,8 +227,8 @@ def build_nonlinear_autoencoder(
     hidden_size = _checks.positive_int("hidden_size", hidden_size)
     return build_stacked_autoencoder(
         input_shape,
+        code_size,
         hidden_sizes=(hidden_size,),
-        code_size=code_size,
         activation=activation,
         output_activation=output_activation,
         name=name,

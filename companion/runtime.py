@@ -60,14 +60,18 @@ def budget(*, full, fast):
     return fast if fast_mode() else full
 
 
-def seed_everything(seed=42):
-    """Seed Python, NumPy and Keras, and make TensorFlow ops deterministic.
+def seed_everything(seed=42, *, deterministic=True):
+    """Seed Python, NumPy and Keras, and choose whether TensorFlow ops are deterministic.
 
-    Two runs of a notebook on the same machine then print the same numbers.
-    Called once in the setup cell of every chapter.
+    With ``deterministic=True`` (the default, as the book is built) two runs of
+    a notebook on the same machine print the same numbers; TensorFlow then uses
+    deterministic kernels only, for this whole process, which can be slower on a
+    GPU and makes a few ops raise. ``deterministic=False`` turns that off again.
+    Other backends are only seeded. Called once in the setup cell of every chapter.
 
     Args:
         seed: a non-negative integer.
+        deterministic: turn TensorFlow's op determinism on (True) or off (False).
 
     Returns:
         int: the seed, for printing.
@@ -84,8 +88,13 @@ def seed_everything(seed=42):
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds the backend's own generator
+    if not isinstance(deterministic, bool):
+        raise TypeError(f"deterministic must be True or False. Received: deterministic={deterministic!r}")
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        tf.config.experimental.enable_op_determinism()
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
+        else:
+            tf.config.experimental.disable_op_determinism()
     return seed

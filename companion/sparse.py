@@ -72,8 +72,8 @@ def build_sparse_autoencoder(
     """
     return build_stacked_autoencoder(
         input_shape,
+        code_size,
         hidden_sizes=hidden_sizes,
-        code_size=code_size,
         code_activation="sigmoid",
         output_activation=output_activation,
         code_regularizer=KLSparsity(rho, beta),

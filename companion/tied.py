@@ -99,9 +99,9 @@ class TiedAutoencoder(Autoencoder):
 
 def build_tied_autoencoder(
     input_shape=(784,),
-    hidden_sizes=(128, 64),
     code_size=32,
     *,
+    hidden_sizes=(128, 64),
     activation="relu",
     code_activation=None,
     output_activation="sigmoid",

@@ -26,7 +26,7 @@ def kl_divergence(z_mean, z_log_var):
     appendix B). Used by :class:`VAE` (Chapter 9).
 
     Args:
-        z_mean: tensor or array of shape ``(batch, latent_dim)``.
+        z_mean: tensor or array of shape ``(batch, code_size)``.
         z_log_var: log-variances, same shape.
 
     Returns:
@@ -73,7 +73,8 @@ class Sampling(keras.layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        # the noise takes the dtype of the means (float16 under mixed precision)
+        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def compute_output_shape(self, input_shape):
@@ -142,7 +143,7 @@ class VAE(Autoencoder):
 
 def build_vae(
     input_shape=(28, 28, 1),
-    latent_dim=2,
+    code_size=2,
     *,
     kind="dense",
     hidden_sizes=(512, 256),
@@ -159,12 +160,12 @@ def build_vae(
     ``hidden_sizes``; the decoder maps the code to the last feature map with one
     Dense layer and climbs back with Conv2DTranspose layers, as in the Keras
     example "Variational AutoEncoder" (which is ``filters=(32, 64)``,
-    ``hidden_sizes=(16,)``, ``latent_dim=2``). Chapter 9.
+    ``hidden_sizes=(16,)``, ``code_size=2``). Chapter 9.
 
     Args:
         input_shape: shape of one image, ``(height, width, channels)`` for
             ``kind="conv"``; any shape for ``kind="dense"``.
-        latent_dim: size of the code ``z``.
+        code_size: size of the code ``z`` (the latent dimension).
         kind: ``"dense"`` or ``"conv"``.
         hidden_sizes: sizes of the encoder's Dense layers (may be empty).
         filters: filters of the encoder's convolutions (``kind="conv"`` only).
@@ -182,52 +183,54 @@ def build_vae(
     """
     input_shape = _checks.shape_tuple("input_shape", input_shape)
     hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
-    latent_dim = _checks.positive_int("latent_dim", latent_dim)
+    code_size = _checks.positive_int("code_size", code_size)
     _checks.one_of("kind", kind, KINDS)
     if kind == "dense":
-        encoder_body, decoder = _dense_parts(input_shape, hidden_sizes, latent_dim)
+        encoder_body, decoder = _dense_parts(input_shape, hidden_sizes, code_size)
     else:
         input_shape = _checks.image_shape(input_shape)
         filters = _checks.filters_tuple(filters)
         check_divisible(input_shape, len(filters))
-        encoder_body, decoder = _conv_parts(input_shape, hidden_sizes, filters, latent_dim)
+        encoder_body, decoder = _conv_parts(input_shape, hidden_sizes, filters, code_size)
     inputs, features = encoder_body
-    z_mean = keras.layers.Dense(latent_dim, name="z_mean")(features)
-    z_log_var = keras.layers.Dense(latent_dim, name="z_log_var")(features)
+    z_mean = keras.layers.Dense(code_size, name="z_mean")(features)
+    z_log_var = keras.layers.Dense(code_size, name="z_log_var")(features)
     encoder = keras.Model(inputs, [z_mean, z_log_var], name="encoder")
     return VAE(encoder, decoder, beta=beta, seed=seed, name=name)
 
 
-def _dense_parts(input_shape, hidden_sizes, latent_dim):
+def _dense_parts(input_shape, hidden_sizes, code_size):
     inputs, x = flat_image_input(input_shape)
     for depth, size in enumerate(hidden_sizes, start=1):
         x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
 
-    codes = keras.Input(shape=(latent_dim,), name="z")
+    codes = keras.Input(shape=(code_size,), name="code_input")
     y = codes
     for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
         y = keras.layers.Dense(size, activation="relu", name=f"decoder_hidden_{depth}")(y)
-    y = keras.layers.Dense(math.prod(input_shape), activation="sigmoid", name="probabilities")(y)
+    y = keras.layers.Dense(math.prod(input_shape), activation="sigmoid", name="reconstruction")(y)
     return (inputs, x), keras.Model(codes, restore_image_shape(y, input_shape), name="decoder")
 
 
-def _conv_parts(input_shape, hidden_sizes, filters, latent_dim):
+def _conv_parts(input_shape, hidden_sizes, filters, code_size):
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for depth, count in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation="relu", name=f"conv_{depth}")(x)
+        x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation="relu",
+                                name=f"encoder_conv_{depth}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     for depth, size in enumerate(hidden_sizes, start=1):
         x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
 
     shrink = 2 ** len(filters)
     feature_shape = (input_shape[0] // shrink, input_shape[1] // shrink, filters[-1])
-    codes = keras.Input(shape=(latent_dim,), name="z")
-    y = keras.layers.Dense(math.prod(feature_shape), activation="relu", name="to_feature_map")(codes)
-    y = keras.layers.Reshape(feature_shape, name="feature_map")(y)
+    codes = keras.Input(shape=(code_size,), name="code_input")
+    y = keras.layers.Dense(math.prod(feature_shape), activation="relu", name="decoder_dense")(codes)
+    y = keras.layers.Reshape(feature_shape, name="decoder_reshape")(y)
     for depth, count in reversed(list(enumerate(filters, start=1))):
         y = keras.layers.Conv2DTranspose(
-            count, 3, strides=2, padding="same", activation="relu", name=f"deconv_{depth}"
+            count, 3, strides=2, padding="same", activation="relu", name=f"decoder_deconv_{depth}"
         )(y)
-    y = keras.layers.Conv2DTranspose(input_shape[-1], 3, padding="same", activation="sigmoid", name="probabilities")(y)
+    y = keras.layers.Conv2DTranspose(input_shape[-1], 3, padding="same", activation="sigmoid",
+                                     name="reconstruction")(y)
     return (inputs, x), keras.Model(codes, y, name="decoder")

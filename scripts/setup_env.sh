@@ -16,6 +16,10 @@ source .venv/bin/activate
 python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
 python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 
+# TensorFlow 2.21 logs harmless "NodeDef mentions attribute" errors from native
+# code under every training cell; the book's and the tests' kernels inherit this.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+
 if [ "${1:-}" = "--with-browser" ]; then
   bash scripts/install_chromium.sh
 fi

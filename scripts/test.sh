@@ -6,7 +6,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh" --with-browser
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
-python -m pytest "$@"
+# Every tier but the built book's, on both cores (nbval needs --dist loadscope).
+python -m pytest -n 2 --dist loadscope "$@"
+# The fast unit tests again on the JAX backend: the package runs on every backend.
+KERAS_BACKEND=jax python -m pytest -n 2 --dist loadscope -m "not slow and not book and not browser" tests
 jupyter-book build . -W -n --keep-going
 # The checks of the built book (tests marked "book"); screenshots in _build/screenshots.
 python -m pytest tests -m book --book-html _build/html

@@ -60,6 +60,9 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:  # every notebook cell that nbval runs belongs to the slow tier
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
     if config.getoption("--book-html"):
         return
     skip = pytest.mark.skip(reason="checks the built book: run `pytest -m book --book-html _build/html` after the build")

@@ -8,6 +8,8 @@ import pytest
 
 import book_browser
 
+pytestmark = pytest.mark.browser
+
 # A 1x1 PNG, so that the good page has an image that loads.
 PIXEL = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -201,7 +201,7 @@ JAX_SCRIPT = textwrap.dedent(
     x = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32")
     result = {"backend": keras.backend.backend()}
     for kind in ("dense", "conv"):
-        vae = cp.build_vae((28, 28, 1), latent_dim=2, kind=kind, hidden_sizes=(8,), filters=(4, 8), seed=0)
+        vae = cp.build_vae((28, 28, 1), code_size=2, kind=kind, hidden_sizes=(8,), filters=(4, 8), seed=0)
         vae.compile(optimizer="adam")
         history = vae.fit(x, epochs=1, batch_size=8, verbose=0).history
         result[kind] = {name: float(values[-1]) for name, values in history.items()}
@@ -210,6 +210,7 @@ JAX_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_one_epoch_on_the_jax_backend():
     pytest.importorskip("jax", reason="the test dependencies include JAX; install them to run this test")
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}

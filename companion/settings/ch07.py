@@ -1,0 +1,14 @@
+"""Chapter 7, the contractive autoencoder."""
+
+FULL = {
+    "n_train": 60_000,
+    "n_test": 10_000,
+    "code_size": 256,
+    "contraction": 0.01,
+    "denoising_level": 0.3,  # the Gaussian corruption of the denoising model compared with
+    "epochs": 10,
+    "learning_rate": 3e-3,
+    "batch_size": 128,
+    "stack_epochs": 4,
+}
+FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs": 6, "stack_epochs": 2}

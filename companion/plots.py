@@ -52,8 +52,9 @@ def plot_reconstructions(originals, reconstructions, *, n=10, image_shape=None, 
 
     Args:
         originals: batch of images (any shape accepted by :func:`plot_images`).
-        reconstructions: one batch of the same shape, or a dict mapping a row
-            label (e.g. a model name) to a batch.
+        reconstructions: one batch of the same shape, a dict mapping a row
+            label (e.g. a model name) to a batch, or a list of ``(label, batch)``
+            pairs (labels may then repeat, e.g. "noisy" and "denoised" twice).
         n: how many images to show (the first ``n``).
         image_shape: shape of one image for flat input.
         title: title of the figure.
@@ -64,20 +65,23 @@ def plot_reconstructions(originals, reconstructions, *, n=10, image_shape=None, 
     Raises:
         ValueError: if a batch has a different shape from ``originals``.
     """
-    if not isinstance(reconstructions, dict):
-        reconstructions = {"reconstruction": reconstructions}
-    rows = {"original": np.asarray(originals)}
-    for label, batch in reconstructions.items():
+    if isinstance(reconstructions, dict):
+        reconstructions = list(reconstructions.items())
+    elif not isinstance(reconstructions, list):
+        reconstructions = [("reconstruction", reconstructions)]
+    originals = np.asarray(originals)
+    rows = [("original", originals)]
+    for label, batch in reconstructions:
         batch = np.asarray(batch)
-        if batch.shape != rows["original"].shape:
+        if batch.shape != originals.shape:
             raise ValueError(
                 f"Reconstructions {label!r} must have the shape of the originals "
-                f"{rows['original'].shape}. Received: {batch.shape}"
+                f"{originals.shape}. Received: {batch.shape}"
             )
-        rows[label] = batch
-    n = min(n, len(rows["original"]))
+        rows.append((label, batch))
+    n = min(n, len(originals))
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.25 * len(rows)), squeeze=False)
-    for row_axes, (label, batch) in zip(axes, rows.items()):
+    for row_axes, (label, batch) in zip(axes, rows):
         for ax, image in zip(row_axes, as_images(batch[:n], image_shape)):
             _show(ax, image, "gray", (0.0, 1.0))
             ax.set_xticks([])

@@ -66,3 +66,77 @@ def test_every_exercise_has_a_checked_solution(path):
     solutions = re.findall(r"```\{solution-start\} (\S+)\n:class: dropdown", text)
     assert len(exercises) >= 3
     assert solutions == exercises
+
+
+# --- what the reader sees: lessons, not test logs ---
+
+HIDDEN_TAGS = {"remove-cell", "remove-input"}
+MACHINERY = re.compile(r"\bassert\b|cp\.budget|cp\.glue|fast_mode")
+
+
+def is_exercise_code(source):
+    return "cp.exercises." in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_checks_and_budgets_are_off_the_page(path):
+    for cell in code_cells(load(path)):
+        source = "".join(cell["source"])
+        if MACHINERY.search(source) and not is_exercise_code(source):
+            tags = set(cell["metadata"].get("tags", []))
+            assert tags & HIDDEN_TAGS, f"{path.name}: this cell must be tagged remove-cell:\n{source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_model_is_trained_by_the_shared_helper(path):
+    for cell in code_cells(load(path)):
+        source = "".join(cell["source"])
+        assert not re.search(r"^def train", source, re.MULTILINE), f"{path.name} defines its own train():\n{source}"
+        assert ".compile(" not in source, f"{path.name}: train with cp.train, which compiles:\n{source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_settings_come_from_the_chapter_settings(path):
+    sources = [ "".join(cell["source"]) for cell in code_cells(load(path))]
+    chapter = int(path.name[:2])
+    assert any(f"cp.chapter_settings({chapter})" in source for source in sources), \
+        f"{path.name}: read the settings with cp.chapter_settings({chapter})"
+
+
+# --- the executed notebooks of the built book (tier "book") ---
+
+MAX_COLUMNS, MAX_LINES = 80, 40
+PROGRESS_BAR = re.compile(r"━|\d+/\d+ \[=*>?\.*\]|\bms/step\b|\bs/step\b")
+
+
+def executed_notebooks(book_html):
+    folder = book_html.parent / "jupyter_execute" / "notebooks"
+    paths = sorted(folder.glob("*.ipynb"))
+    assert len(paths) == len(NOTEBOOKS), f"expected {len(NOTEBOOKS)} executed notebooks in {folder}"
+    return paths
+
+
+def text_outputs(notebook):
+    """(cell source, text) of every plain-text output; rich outputs (HTML tables, images) are exempt."""
+    for cell in code_cells(notebook):
+        tags = set(cell["metadata"].get("tags", []))
+        if "remove-cell" in tags or "remove-output" in tags:
+            continue
+        for output in cell["outputs"]:
+            if output["output_type"] == "stream":
+                yield "".join(cell["source"]), "".join(output["text"])
+            elif "data" in output and "text/html" not in output["data"] and "image/png" not in output["data"]:
+                yield "".join(cell["source"]), "".join(output["data"].get("text/plain", ""))
+
+
+@pytest.mark.book
+def test_text_outputs_fit_the_page_and_show_no_progress_bars(book_html):
+    problems = []
+    for path in executed_notebooks(book_html):
+        for source, text in text_outputs(load(path)):
+            lines = text.splitlines()
+            wide = [line for line in lines if len(line) > MAX_COLUMNS]
+            if wide or len(lines) > MAX_LINES or PROGRESS_BAR.search(text):
+                problems.append(f"{path.name}: {len(lines)} lines, widest {max(map(len, lines), default=0)}, "
+                                f"progress bar: {bool(PROGRESS_BAR.search(text))}\n  cell: {source[:120]!r}")
+    assert not problems, "\n".join(problems)

@@ -1,10 +1,14 @@
 """companion: the models, data, plots and exercise checkers of the autoencoder course.
 
-Every chapter imports it as ``import companion as cp``, before Keras.
+Every chapter imports it as ``import companion as cp``, before Keras. Inside a
+notebook, importing it also makes matplotlib's inline figures retina PNGs (see
+``companion._display``).
 """
 
 from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
+from companion._display import use_retina_figures
 from companion import exercises
+from companion.autodiff import jacobian
 from companion.contractive import (
     ContractiveDense,
     build_contractive_autoencoder,
@@ -59,6 +63,8 @@ from companion.vae import VAE, Sampling, bernoulli_reconstruction_loss, build_va
 
 __version__ = "0.1.0"
 
+use_retina_figures()  # in a notebook: figures stay sharp on high-density screens
+
 __all__ = [
     "ActivityPenalty",
     "Autoencoder",
@@ -94,6 +100,7 @@ __all__ = [
     "fast_mode",
     "glue",
     "interpolate_codes",
+    "jacobian",
     "kl_divergence",
     "latent_explorer",
     "load_fashion_mnist",

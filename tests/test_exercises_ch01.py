@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from companion.exercises import Verdict, ch01
+from companion.exercises import Verdict, _verdict, ch01
 
 
 def status(verdict):
@@ -140,3 +140,11 @@ def test_verdict_prints_a_heading():
     assert repr(ch01.check_parameter_count(1)).startswith("❌ Not yet:")
     with pytest.raises(ValueError, match="status must be one of"):
         Verdict("maybe", "?")
+
+
+def test_printed_verdicts_fit_in_80_columns():
+    message = "a long message " * 20
+    printed = repr(_verdict.wrong(message))
+    assert max(len(line) for line in printed.splitlines()) <= 78
+    assert len(printed.splitlines()) > 1
+    assert " ".join(printed.split()) == f"❌ Not yet: {message}".strip()

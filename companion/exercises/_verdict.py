@@ -1,6 +1,7 @@
 """The result of checking an answer, and helpers shared by the checkers."""
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,11 +12,18 @@ _HEADINGS = {
     WRONG: "❌ Not yet",
     UNATTEMPTED: "✏️ Not attempted yet",
 }
+# Printed verdicts are cell outputs in the book: keep them within 80 columns
+# (the emoji of a heading takes two).
+_WIDTH = 78
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a checker says about an answer; ``bool(verdict)`` is True when correct."""
+    """What a checker says about an answer; ``bool(verdict)`` is True when correct.
+
+    It prints as its heading and message, wrapped to lines of at most 78
+    characters.
+    """
 
     status: str
     message: str
@@ -28,7 +36,8 @@ class Verdict:
         return self.status == CORRECT
 
     def __repr__(self):
-        return f"{_HEADINGS[self.status]}: {self.message}"
+        text = f"{_HEADINGS[self.status]}: {self.message}"
+        return textwrap.fill(text, width=_WIDTH, break_long_words=False, break_on_hyphens=False)
 
 
 def correct(message):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from companion.exercises import Verdict, _verdict, ch01
+from companion.exercises import Verdict, _verdict, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09
 
 
 def status(verdict):
@@ -140,6 +140,66 @@ def test_verdict_prints_a_heading():
     assert repr(ch01.check_parameter_count(1)).startswith("❌ Not yet:")
     with pytest.raises(ValueError, match="status must be one of"):
         Verdict("maybe", "?")
+
+
+# No answer makes a checker raise
+
+def test_statements_with_unreadable_letters_get_a_verdict():
+    class Unprintable:
+        def __str__(self):
+            raise RuntimeError("no text")
+
+    verdict = ch01.check_linear_ae_statements([Unprintable()])
+    assert status(verdict) == "wrong" and "reading your letters raised RuntimeError" in verdict.message
+
+
+# The shared safety net
+
+def test_safety_net_turns_errors_of_learner_code_into_a_verdict():
+    @_verdict.checker
+    def check_something(function):
+        with _verdict.learner_code("calling your function", "Try again."):
+            function()
+        return _verdict.correct("fine")
+
+    def failing():
+        raise KeyError("missing")
+
+    verdict = check_something(failing)
+    assert status(verdict) == "wrong"
+    assert verdict.message == "calling your function raised KeyError: 'missing'. Try again."
+
+
+def test_safety_net_lets_bugs_of_the_checker_through():
+    @_verdict.checker
+    def buggy_check(answer):
+        return 1 / 0
+
+    with pytest.raises(ZeroDivisionError):
+        buggy_check(3)
+
+
+@pytest.mark.parametrize("module", [ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09])
+def test_every_checker_has_the_safety_net(module):
+    net = _verdict.checker(lambda: None).__code__
+    checkers = [value for name, value in vars(module).items()
+                if name.startswith("check_") and value.__module__ == module.__name__]
+    assert checkers
+    for function in checkers:
+        assert function.__code__ is net, f"{module.__name__}.{function.__name__} lacks @checker"
+
+
+def test_errors_are_described_in_plain_words():
+    keras_style = ValueError(
+        "Exception encountered when calling Sequential.call().\n\n"
+        "\x1b[1mInput 0 is incompatible with the layer: expected shape=(None, 784)\x1b[0m\n\n"
+        "Arguments received by Sequential.call():\n  • inputs=tf.Tensor(shape=(2, 128))"
+    )
+    assert _verdict.describe_error(keras_style) == (
+        "ValueError: Input 0 is incompatible with the layer: expected shape=(None, 784)"
+    )
+    assert _verdict.describe_error(IndexError()) == "IndexError"
+    assert len(_verdict.describe_error(RuntimeError("x" * 10_000))) < 300
 
 
 def test_printed_verdicts_fit_in_80_columns():

@@ -1,6 +1,19 @@
-"""The result of checking an answer, and helpers shared by the checkers."""
+"""The result of checking an answer, and helpers shared by the checkers.
 
+A checker never raises for a learner's answer. Each public ``check_*``
+function is decorated with :func:`checker`, and every place where it
+evaluates the learner's object (calls their function or model, reads what it
+returned, reads their model's layers) runs inside :func:`call_learner_function`
+or a ``with learner_code(...)`` block: an exception raised there becomes a
+wrong :class:`Verdict` that names it in plain words.
+"""
+
+import contextlib
+import functools
 import math
+import numbers
+import re
+import reprlib
 import textwrap
 from dataclasses import dataclass
 
@@ -52,6 +65,111 @@ def unattempted(message):
     return Verdict(UNATTEMPTED, message)
 
 
+# --- the safety net -------------------------------------------------------------------------------
+
+
+class _LearnerCodeFailed(Exception):
+    """Carries the wrong Verdict for an exception raised in the learner's code to :func:`checker`."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+def checker(function):
+    """Decorate a public checker so that no exception from the learner's code reaches the learner.
+
+    The net is narrow on purpose: it catches only the exceptions raised inside
+    a ``with learner_code(...)`` block of the checker (the places where it
+    evaluates the learner's function or model) and returns the wrong Verdict
+    that block made of them. Any other exception is a bug of the checker and
+    propagates unchanged.
+
+    Args:
+        function: a ``check_*`` function that returns a Verdict.
+
+    Returns:
+        The function, wrapped.
+    """
+
+    @functools.wraps(function)
+    def check(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except _LearnerCodeFailed as failure:
+            return failure.verdict
+
+    return check
+
+
+@contextlib.contextmanager
+def learner_code(doing, hint=""):
+    """Run a block that evaluates the learner's object, inside a :func:`checker`.
+
+    An exception raised in the block ends the check with the wrong Verdict
+    ``"<doing> raised <type>: <message>. <hint>"``.
+
+    Args:
+        doing: what the block does, e.g. ``"calling your model on 2 images"``.
+        hint: optional advice shown after the exception.
+
+    Raises:
+        _LearnerCodeFailed: for any ``Exception`` raised in the block; the
+            enclosing :func:`checker` turns it into its Verdict.
+    """
+    try:
+        yield
+    except _LearnerCodeFailed:
+        raise
+    except Exception as error:  # the learner's code: reported by `checker`, never re-raised
+        raise _LearnerCodeFailed(wrong(f"{doing} raised {describe_error(error)}. {hint}".strip())) from error
+
+
+_ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+_KERAS_FRAMES = ("Exception encountered when calling", "Arguments received by")
+
+
+def describe_error(error):
+    """``"TypeError: message"`` in plain words, at most a few lines long.
+
+    Keras' colour codes and the paragraphs that frame its messages (the layer
+    being called, the arguments it received) are left out.
+    """
+    text = _ANSI_CODES.sub("", str(error))
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    kept = [part for part in paragraphs if not part.startswith(_KERAS_FRAMES)] or paragraphs
+    message = " ".join(kept[0].split()).rstrip(".") if kept else ""
+    message = textwrap.shorten(message, width=240, placeholder=" ...")
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+
+
+def shown(value):
+    """A short text for ``value`` in a message: no endless digits or lists, never an error."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return _shown_whole_number(int(value))
+    try:
+        text = _SHORT_REPR.repr(value)
+    except Exception:  # a learner's object whose repr fails
+        text = "<>"
+    return f"a {type(value).__name__}" if text.startswith("<") else text
+
+
+def _shown_whole_number(number):
+    if abs(number) < 10**15:
+        return str(number)
+    try:
+        return f"a number with {len(str(abs(number)))} digits"
+    except ValueError:  # longer than Python converts to text
+        return "a number with thousands of digits"
+
+
+# --- answers typed in a cell ----------------------------------------------------------------------
+
+
 def is_unattempted(answer):
     """The notebooks' answer cells start as ``answer = ...``; None counts too."""
     return answer is Ellipsis or answer is None
@@ -85,7 +203,7 @@ def check_count(answer, expected, hints, explanation, fallback="Count the weight
         return count
     if count == expected:
         return correct(f"{count} = {explanation}")
-    return wrong(hints.get(count, f"{count} is not it. {fallback}"))
+    return wrong(hints.get(count, f"{shown(count)} is not it. {fallback}"))
 
 
 def check_letters(answer, letters, true_letters, hints):
@@ -102,54 +220,17 @@ def check_letters(answer, letters, true_letters, hints):
     if isinstance(answer, str):
         answer = answer.replace(",", "").replace(" ", "")
     if not isinstance(answer, (str, set, frozenset, list, tuple)):
-        return wrong(f'Expected letters such as {{"a", "c"}}. Received: {answer!r}.')
-    chosen = {str(letter).strip().lower() for letter in answer}
+        return wrong(f'Expected letters such as {{"a", "c"}}. Received: {shown(answer)}.')
+    with learner_code("reading your letters"):
+        chosen = {str(letter).strip().lower() for letter in answer}
     unknown = chosen - set(letters)
     if unknown:
-        return wrong(f"The statements are labelled {letters[0]} to {letters[-1]}. Unknown: {sorted(unknown)}.")
+        return wrong(f"The statements are labelled {letters[0]} to {letters[-1]}. Unknown: {shown(sorted(unknown))}.")
     mistakes = sorted(chosen ^ set(true_letters))
     if not mistakes:
         true_text = ", ".join(f"({letter})" for letter in sorted(true_letters))
         return correct(f"{true_text} true, the others false.")
     return wrong(f"{len(mistakes)} letter(s) to reconsider. First: " + hints[mistakes[0]])
-
-
-def call_learner_function(function, signature, args, error_hints=None):
-    """Call a learner's function; never let its errors escape.
-
-    Args:
-        function: what the learner passed.
-        signature: how the exercise names it, e.g. ``"pca_reconstruct(x, k)"``.
-        args: the arguments to call it with.
-        error_hints: optional dict mapping an exception type to a hint.
-
-    Returns:
-        ``(result, None)`` when the call returned, else ``(None, verdict)``.
-    """
-    if is_unattempted(function):
-        return None, unattempted(f"define `{signature}` and pass the function itself.")
-    if not callable(function):
-        return None, wrong(f"Expected a function. Received: {type(function).__name__}.")
-    try:
-        return function(*args), None
-    except NotImplementedError:
-        return None, unattempted("replace `raise NotImplementedError` with your code.")
-    except Exception as error:  # the learner's code: report, never re-raise
-        hint = next((text for kind, text in (error_hints or {}).items() if isinstance(error, kind)), "")
-        return None, wrong(f"{signature} raised {type(error).__name__}: {error}. {hint}".strip())
-
-
-def as_result_array(result, expected_shape, signature):
-    """Return ``(array, None)`` for a finite float array of the expected shape, else ``(None, verdict)``."""
-    try:
-        array = np.asarray(result, dtype="float64")
-    except (TypeError, ValueError):
-        return None, wrong(f"{signature} must return an array of numbers. Received: {type(result).__name__}.")
-    if array.shape != tuple(expected_shape):
-        return None, wrong(f"{signature} should return shape {tuple(expected_shape)}. Received: {array.shape}.")
-    if not np.all(np.isfinite(array)):
-        return None, wrong(f"{signature} returned NaN or infinite values.")
-    return array, None
 
 
 def check_number(answer, expected, tolerance, hints, explanation):
@@ -174,6 +255,47 @@ def check_number(answer, expected, tolerance, hints, explanation):
         if abs(answer - value) <= tolerance:
             return wrong(hint)
     return wrong(f"{answer} is not it. Check the formula in the chapter.")
+
+
+# --- functions written by the learner -------------------------------------------------------------
+
+
+def call_learner_function(function, signature, args, error_hints=None):
+    """Call a learner's function; never let its errors escape.
+
+    Args:
+        function: what the learner passed.
+        signature: how the exercise names it, e.g. ``"pca_reconstruct(x, k)"``.
+        args: the arguments to call it with.
+        error_hints: optional dict mapping an exception type to a hint.
+
+    Returns:
+        ``(result, None)`` when the call returned, else ``(None, verdict)``.
+    """
+    if is_unattempted(function):
+        return None, unattempted(f"define `{signature}` and pass the function itself.")
+    if not callable(function):
+        return None, wrong(f"Expected a function. Received: {type(function).__name__}.")
+    try:
+        return function(*args), None
+    except NotImplementedError:
+        return None, unattempted("replace `raise NotImplementedError` with your code.")
+    except Exception as error:  # the learner's code: report, never re-raise
+        hint = next((text for kind, text in (error_hints or {}).items() if isinstance(error, kind)), "")
+        return None, wrong(f"{signature} raised {describe_error(error)}. {hint}".strip())
+
+
+def as_result_array(result, expected_shape, signature):
+    """Return ``(array, None)`` for a finite float array of the expected shape, else ``(None, verdict)``."""
+    try:
+        array = np.asarray(result, dtype="float64")
+    except (TypeError, ValueError):
+        return None, wrong(f"{signature} must return an array of numbers. Received: {type(result).__name__}.")
+    if array.shape != tuple(expected_shape):
+        return None, wrong(f"{signature} should return shape {tuple(expected_shape)}. Received: {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        return None, wrong(f"{signature} returned NaN or infinite values.")
+    return array, None
 
 
 def as_number(result, signature):

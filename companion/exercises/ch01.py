@@ -6,6 +6,7 @@ from companion.exercises._verdict import (
     call_for_array,
     check_count,
     check_letters,
+    checker,
     correct,
     wrong,
 )
@@ -26,6 +27,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_parameter_count(answer):
     """Exercise 1.1: trainable parameters of a 784-32-784 linear autoencoder.
 
@@ -51,6 +53,7 @@ def check_parameter_count(answer):
     )
 
 
+@checker
 def check_pca_reconstruct(pca_reconstruct):
     """Exercise 1.2: a NumPy function ``pca_reconstruct(x, k)``.
 
@@ -73,6 +76,7 @@ def check_pca_reconstruct(pca_reconstruct):
     return correct("your reconstructions match PCA's for k=1 and k=3.")
 
 
+@checker
 def check_linear_ae_statements(answer):
     """Exercise 1.3: which statements (a)-(e) about a trained linear AE are true.
 

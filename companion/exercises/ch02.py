@@ -5,6 +5,7 @@ import keras
 from companion.exercises._verdict import (
     check_count,
     check_letters,
+    checker,
     correct,
     is_unattempted,
     unattempted,
@@ -26,6 +27,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_sandwich_parameter_count(answer):
     """Exercise 2.1: parameters of the 784-128-64-32-64-128-784 autoencoder.
 
@@ -52,6 +54,7 @@ def check_sandwich_parameter_count(answer):
     )
 
 
+@checker
 def check_bottleneck_model(model):
     """Exercise 2.2: a 784-256-16-256-784 model from ``cp.build_stacked_autoencoder``.
 
@@ -91,6 +94,7 @@ def check_bottleneck_model(model):
     return correct(f"784-256-16-256-784 with {model.count_params()} parameters.")
 
 
+@checker
 def check_depth_statements(answer):
     """Exercise 2.3: which statements (a)-(e) about deep autoencoders are true.
 

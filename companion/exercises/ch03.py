@@ -6,6 +6,7 @@ from companion.exercises._verdict import (
     call_for_array,
     check_count,
     check_letters,
+    checker,
     correct,
     wrong,
 )
@@ -24,6 +25,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_tied_parameter_count(answer):
     """Exercise 3.1: parameters of a tied 784-256-16-256-784 autoencoder.
 
@@ -52,6 +54,7 @@ def check_tied_parameter_count(answer):
     )
 
 
+@checker
 def check_tied_decode(tied_decode):
     """Exercise 3.2: ``tied_decode(codes, kernel, bias)`` in NumPy.
 
@@ -86,6 +89,7 @@ def check_tied_decode(tied_decode):
     return wrong("compute codes @ kernel.T + bias (no activation in this exercise).")
 
 
+@checker
 def check_tied_statements(answer):
     """Exercise 3.3: which statements (a)-(e) about tied weights are true.
 

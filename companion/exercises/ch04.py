@@ -5,6 +5,7 @@ import keras
 from companion.exercises._verdict import (
     check_count,
     check_letters,
+    checker,
     correct,
     is_unattempted,
     unattempted,
@@ -26,6 +27,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_greedy_statements(answer):
     """Exercise 4.3: which statements (a)-(e) about greedy pretraining are true.
 
@@ -38,6 +40,7 @@ def check_greedy_statements(answer):
     return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
 
 
+@checker
 def check_cached_values(answer):
     """Exercise 4.1: values cached for phase 3 of a 784-128-64-32 stack on 60,000 images.
 
@@ -62,6 +65,7 @@ def check_cached_values(answer):
     )
 
 
+@checker
 def check_phase_two_model(phase_model, autoencoder):
     """Exercise 4.2: the phase-2 model of a stacked autoencoder.
 

@@ -6,6 +6,7 @@ from companion.exercises._verdict import (
     call_learner_function,
     check_letters,
     check_number,
+    checker,
     correct,
     wrong,
 )
@@ -25,6 +26,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_psnr_value(answer):
     """Exercise 5.1: the PSNR of an image whose MSE is 0.01 (pixels in [0, 1]).
 
@@ -44,6 +46,7 @@ def check_psnr_value(answer):
     return check_number(answer, 20.0, 0.01, hints, "10 log10(1^2 / 0.01) = 20 dB.")
 
 
+@checker
 def check_masking_function(mask_noise):
     """Exercise 5.2: ``mask_noise(x, fraction, rng)`` in NumPy.
 
@@ -88,6 +91,7 @@ def _check_mask(result, original, fraction):
     return None
 
 
+@checker
 def check_denoising_statements(answer):
     """Exercise 5.3: which statements (a)-(e) about denoising autoencoders are true.
 

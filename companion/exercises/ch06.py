@@ -6,6 +6,7 @@ from companion.exercises._verdict import (
     call_for_number,
     check_letters,
     check_number,
+    checker,
     correct,
     wrong,
 )
@@ -28,6 +29,7 @@ def _kl(rho, q):
     return rho * np.log(rho / q) + (1 - rho) * np.log((1 - rho) / (1 - q))
 
 
+@checker
 def check_kl_value(answer):
     """Exercise 6.1: KL(0.05 || 0.2) in nats.
 
@@ -47,6 +49,7 @@ def check_kl_value(answer):
     )
 
 
+@checker
 def check_kl_sparsity(kl_sparsity):
     """Exercise 6.2: ``kl_sparsity(activations, rho)`` in NumPy.
 
@@ -78,6 +81,7 @@ def check_kl_sparsity(kl_sparsity):
                  "(1 - rho) log((1 - rho)/(1 - rho_hat)) over the units.")
 
 
+@checker
 def check_sparsity_statements(answer):
     """Exercise 6.3: which statements (a)-(e) about sparse autoencoders are true.
 

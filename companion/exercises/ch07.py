@@ -6,6 +6,7 @@ from companion.exercises._verdict import (
     call_for_number,
     check_letters,
     check_number,
+    checker,
     correct,
     wrong,
 )
@@ -24,6 +25,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_unit_jacobian(answer):
     """Exercise 7.1: ``||J||_F^2`` of one sigmoid unit with h = 0.5 and ``||w||^2 = 4``.
 
@@ -41,6 +43,7 @@ def check_unit_jacobian(answer):
     return check_number(answer, 0.25, 1e-6, hints, "(0.5 x 0.5)^2 x 4 = 0.25.")
 
 
+@checker
 def check_penalty_function(frobenius_squared):
     """Exercise 7.2: ``frobenius_squared(h, W)`` in NumPy.
 
@@ -71,6 +74,7 @@ def check_penalty_function(frobenius_squared):
     return wrong("compute ((h * (1 - h))**2 @ (W**2).sum(axis=0)).mean().")
 
 
+@checker
 def check_contraction_statements(answer):
     """Exercise 7.3: which statements (a)-(e) about contractive autoencoders are true.
 

@@ -7,6 +7,7 @@ from companion.exercises._verdict import (
     call_for_array,
     check_count,
     check_letters,
+    checker,
     correct,
     wrong,
 )
@@ -27,6 +28,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_transpose_output_size(answer):
     """Exercise 8.1: height of ``Conv2DTranspose(8, 3, strides=2, padding="valid")`` on 7x7 maps.
 
@@ -51,6 +53,7 @@ def check_transpose_output_size(answer):
                                "Use (n - 1) s + k for a transposed convolution with valid padding.")
 
 
+@checker
 def check_conv_parameters(answer):
     """Exercise 8.2: parameters of ``Conv2D(64, kernel_size=3)`` on maps with 32 channels.
 
@@ -70,6 +73,7 @@ def check_conv_parameters(answer):
                                "Count k x k x input channels weights per filter, plus one bias.")
 
 
+@checker
 def check_overlap_function(overlap_counts):
     """Exercise 8.3: ``overlap_counts(n, k, s)``, the 1-D overlap of a transposed convolution.
 
@@ -96,6 +100,7 @@ def check_overlap_function(overlap_counts):
                    "with k = 4 and s = 2 they are even inside.")
 
 
+@checker
 def check_conv_statements(answer):
     """Exercise 8.4: which statements (a)-(e) about convolutional autoencoders are true.
 

@@ -6,6 +6,7 @@ from companion.exercises._verdict import (
     call_for_array,
     check_letters,
     check_number,
+    checker,
     correct,
     wrong,
 )
@@ -25,6 +26,7 @@ _STATEMENT_HINTS = {
 }
 
 
+@checker
 def check_elbo_bound(answer):
     """Exercise 9.1: the bound on ``log p(x)`` from a reconstruction term of 80 and a KL of 25 nats.
 
@@ -43,11 +45,12 @@ def check_elbo_bound(answer):
     return check_number(answer, -105.0, 1e-6, hints, "log p(x) >= -80 - 25 = -105 nats.")
 
 
+@checker
 def check_kl_function(kl):
     """Exercise 9.2: ``kl(mean, log_var)`` in NumPy, one value per row.
 
     Args:
-        kl: the learner's function of two arrays ``(batch, latent_dim)``.
+        kl: the learner's function of two arrays ``(batch, code_size)``.
 
     Returns:
         Verdict.
@@ -72,6 +75,7 @@ def check_kl_function(kl):
     return wrong("compute 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=1).")
 
 
+@checker
 def check_vae_statements(answer):
     """Exercise 9.3: which statements (a)-(e) about variational autoencoders are true.
 

@@ -144,6 +144,45 @@ def test_verdict_prints_a_heading():
 
 # No answer makes a checker raise
 
+@pytest.mark.parametrize("answer, hint", [(784 ** 256, "a number with 741 digits is not it"),
+                                          (10 ** 5000, "thousands of digits"), (1e300, "301 digits")],
+                         ids=["784**256", "10**5000", "1e300"])
+def test_parameter_count_huge_numbers_get_a_verdict(answer, hint):
+    verdict = ch01.check_parameter_count(answer)
+    assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer", [50992 + 0j, np.complex128(50992)])
+def test_parameter_count_complex_is_not_a_whole_number(answer):
+    verdict = ch01.check_parameter_count(answer)
+    assert status(verdict) == "wrong" and "Expected a real whole number" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda x, k: right_pca(x, k) + 0j, "must return real numbers, not complex ones"),
+        (lambda x, k: None, "did you forget `return`"),
+        (lambda x, k: [list(row) for row in right_pca(x, k)][:-1] + [[1.0]], "array of numbers"),
+        (lambda x, k: {"x": x}, "array of numbers"),
+    ],
+    ids=["complex", "none", "ragged", "dict"],
+)
+def test_pca_odd_results_get_a_verdict(answer, hint):
+    verdict = ch01.check_pca_reconstruct(answer)
+    assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_pca_result_that_fails_to_convert_gets_a_verdict():
+    class Unreadable:
+        def __array__(self, dtype=None, copy=None):
+            raise RuntimeError("cannot leave the device")
+
+    verdict = ch01.check_pca_reconstruct(lambda x, k: Unreadable())
+    assert status(verdict) == "wrong", verdict.message
+    assert "raised RuntimeError: cannot leave the device" in verdict.message
+
+
 def test_statements_with_unreadable_letters_get_a_verdict():
     class Unprintable:
         def __str__(self):

@@ -53,3 +53,24 @@ def test_tied_statements():
     assert ch03.check_tied_statements("bd").status == "correct"
     verdict = ch03.check_tied_statements({"a", "b", "d"})
     assert verdict.status == "wrong" and "(a) is false" in verdict.message
+
+
+def test_tied_count_huge_and_complex_numbers():
+    verdict = ch03.check_tied_parameter_count(784 ** 256)
+    assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message
+    verdict = ch03.check_tied_parameter_count(206112 + 0j)
+    assert verdict.status == "wrong" and "real whole number" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda c, k, b: (c @ k.T + b).astype(complex), "real numbers, not complex ones"),
+        (lambda c, k, b: [[1.0, 2.0], [3.0]], "array of numbers"),
+        (lambda c, k, b: [[1.0] * 7] * 4 + [["x"] * 7], "array of numbers"),
+    ],
+    ids=["complex", "ragged", "text"],
+)
+def test_tied_decode_odd_results(function, hint):
+    verdict = ch03.check_tied_decode(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message

@@ -65,3 +65,27 @@ def test_denoising_statements():
     assert ch05.check_denoising_statements({"a", "d", "e"}).status == "correct"
     verdict = ch05.check_denoising_statements({"a", "b", "d", "e"})
     assert verdict.status == "wrong" and "(b) is false" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda x, f, rng: "masked", "must return an array of numbers"),
+        (lambda x, f, rng: {"x": x}, "must return an array of numbers"),
+        (lambda x, f, rng: (row for row in x), "must return an array of numbers"),
+        (lambda x, f, rng: [[0.5], [0.5, 0.0]], "must return an array of numbers"),
+        (lambda x, f, rng: right_mask(x, f, rng) + 0j, "real numbers, not complex ones"),
+        (lambda x, f, rng: None, "did you forget `return`"),
+    ],
+    ids=["string", "dict", "generator", "ragged", "complex", "none"],
+)
+def test_mask_odd_results_get_a_verdict(function, hint):
+    verdict = ch05.check_masking_function(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, hint", [(20 + 0j, "Expected a real number"), (10 ** 400, "finite number")],
+                         ids=["complex", "huge"])
+def test_psnr_complex_or_huge(answer, hint):
+    verdict = ch05.check_psnr_value(answer)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message

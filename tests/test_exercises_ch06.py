@@ -56,3 +56,30 @@ def test_kl_sparsity_unattempted():
 def test_sparsity_statements():
     assert ch06.check_sparsity_statements("bce").status == "correct"
     assert "(d) is false" in ch06.check_sparsity_statements("bcde").message
+
+
+def right_kl_sparsity(a, rho):
+    return kl(rho, a.mean(axis=0)).sum()
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda a, rho: [[1.0], [1.0, 2.0]], "must return one number. Received: [[1.0], [1.0, 2.0]]"),
+        (lambda a, rho: right_kl_sparsity(a, rho) + 1j, "real numbers, not complex ones"),
+        (lambda a, rho: complex(right_kl_sparsity(a, rho)), "real numbers, not complex ones"),
+        (lambda a, rho: np.nan, "expected a finite number"),
+        (lambda a, rho: "0.09", "must return one number"),
+    ],
+    ids=["ragged", "complex", "complex-zero-imaginary", "nan", "text"],
+)
+def test_kl_sparsity_odd_results(function, hint):
+    verdict = ch06.check_kl_sparsity(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_kl_value_complex_or_huge():
+    verdict = ch06.check_kl_value(0.09394 + 0j)
+    assert verdict.status == "wrong" and "Expected a real number" in verdict.message
+    verdict = ch06.check_kl_value(-(10 ** 400))
+    assert verdict.status == "wrong" and "finite number" in verdict.message

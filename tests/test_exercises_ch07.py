@@ -48,3 +48,22 @@ def test_penalty_unattempted():
 def test_statements():
     assert ch07.check_contraction_statements("acd").status == "correct"
     assert "(e) is false" in ch07.check_contraction_statements("acde").message
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda h, w: [[1.0], [1.0, 2.0]], "must return one number"),
+        (lambda h, w: right(h, w) + 0j, "real numbers, not complex ones"),
+        (lambda h, w: np.inf, "expected a finite number"),
+    ],
+    ids=["ragged", "complex", "infinite"],
+)
+def test_penalty_odd_results(function, hint):
+    verdict = ch07.check_penalty_function(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_unit_jacobian_complex():
+    verdict = ch07.check_unit_jacobian(0.25 + 1e-9j)
+    assert verdict.status == "wrong" and "Expected a real number" in verdict.message

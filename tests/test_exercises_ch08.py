@@ -97,3 +97,22 @@ def test_statements():
     assert verdict.status == "wrong" and "(a) is false" in verdict.message
     assert ch08.check_conv_statements(...).status == "unattempted"
     assert ch08.check_conv_statements(3).status == "wrong"
+
+
+def test_counts_huge_numbers():
+    for check in (ch08.check_transpose_output_size, ch08.check_conv_parameters):
+        verdict = check(784 ** 256)
+        assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda n, k, s: right_overlap(n, k, s).astype(complex), "real numbers, not complex ones"),
+        (lambda n, k, s: [[1]] + [[1, 2]] * ((n - 1) * s + k - 1), "array of numbers"),
+    ],
+    ids=["complex", "ragged"],
+)
+def test_overlap_odd_results(function, hint):
+    verdict = ch08.check_overlap_function(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message

@@ -48,3 +48,24 @@ def test_statements():
     verdict = ch09.check_vae_statements("abd")
     assert verdict.status == "wrong" and "(a) is false" in verdict.message
     assert ch09.check_vae_statements(42).status == "wrong"
+
+
+def test_elbo_bound_complex_or_huge():
+    verdict = ch09.check_elbo_bound(-105 + 0j)
+    assert verdict.status == "wrong" and "Expected a real number" in verdict.message
+    verdict = ch09.check_elbo_bound(-(10 ** 400))
+    assert verdict.status == "wrong" and "finite number" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda m, v: right(m, v) + 0j, "real numbers, not complex ones"),
+        (lambda m, v: [[0.1], [0.2, 0.3]], "array of numbers"),
+        (lambda m, v: None, "did you forget `return`"),
+    ],
+    ids=["complex", "ragged", "none"],
+)
+def test_kl_odd_results(function, hint):
+    verdict = ch09.check_kl_function(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message

@@ -175,15 +175,22 @@ def is_unattempted(answer):
     return answer is Ellipsis or answer is None
 
 
+def _is_complex(answer):
+    return isinstance(answer, numbers.Complex) and not isinstance(answer, numbers.Real)
+
+
 def as_whole_number(answer):
     """Return ``answer`` as an int, or a wrong Verdict explaining why it is not one."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        return wrong(f"Expected a whole number. Received: {answer!r} of type {type(answer).__name__}.")
-    if not math.isfinite(answer):
-        return wrong(f"Expected a whole number. Received: {answer!r}.")
-    if answer != int(answer):
-        return wrong(f"Expected a whole number. Received: {answer!r}.")
-    return int(answer)
+    if _is_complex(answer):
+        return wrong(f"Expected a real whole number. Received: {answer!r}, a complex number.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return wrong(f"Expected a whole number. Received: {shown(answer)} of type {type(answer).__name__}.")
+    with learner_code("reading your number"):
+        if isinstance(answer, numbers.Integral):
+            return int(answer)  # exact, however many digits
+        if not math.isfinite(answer) or answer != int(answer):
+            return wrong(f"Expected a whole number. Received: {answer!r}.")
+        return int(answer)
 
 
 def check_count(answer, expected, hints, explanation, fallback="Count the weights and biases of every Dense layer."):
@@ -245,16 +252,23 @@ def check_number(answer, expected, tolerance, hints, explanation):
     """
     if is_unattempted(answer):
         return unattempted("replace `...` with your number, then run the cell again.")
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        return wrong(f"Expected a number. Received: {answer!r} of type {type(answer).__name__}.")
-    if not math.isfinite(answer):
+    if _is_complex(answer):
+        return wrong(f"Expected a real number. Received: {answer!r}, a complex number.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return wrong(f"Expected a number. Received: {shown(answer)} of type {type(answer).__name__}.")
+    with learner_code("reading your number"):
+        try:
+            value = float(answer)
+        except OverflowError:  # an int with hundreds of digits
+            return wrong(f"Expected a finite number. Received: {shown(answer)}.")
+    if not math.isfinite(value):
         return wrong(f"Expected a finite number. Received: {answer!r}.")
-    if abs(answer - expected) <= tolerance:
+    if abs(value - expected) <= tolerance:
         return correct(explanation)
-    for value, hint in hints:
-        if abs(answer - value) <= tolerance:
+    for typical, hint in hints:
+        if abs(value - typical) <= tolerance:
             return wrong(hint)
-    return wrong(f"{answer} is not it. Check the formula in the chapter.")
+    return wrong(f"{shown(answer)} is not it. Check the formula in the chapter.")
 
 
 # --- functions written by the learner -------------------------------------------------------------
@@ -285,12 +299,37 @@ def call_learner_function(function, signature, args, error_hints=None):
         return None, wrong(f"{signature} raised {describe_error(error)}. {hint}".strip())
 
 
+def as_float_array(result, signature, expected="an array of numbers"):
+    """Return ``(array, None)`` when ``result`` holds real numbers, else ``(None, verdict)``.
+
+    Args:
+        result: what the learner's function returned.
+        signature: how the exercise names the function.
+        expected: what it must return, for the message, e.g. ``"one number"``.
+    """
+    if result is None:
+        return None, wrong(f"{signature} returned None: did you forget `return`?")
+    not_numbers = wrong(f"{signature} must return {expected}. Received: {shown(result)}.")
+    with learner_code(f"reading what {signature} returned"):
+        try:
+            array = np.asarray(result)
+        except (TypeError, ValueError, OverflowError):  # e.g. a ragged list
+            return None, not_numbers
+        if np.iscomplexobj(array):
+            return None, wrong(f"{signature} must return real numbers, not complex ones. Received: {shown(result)}.")
+        if array.dtype.kind not in "biufO":  # text, dates, ...
+            return None, not_numbers
+        try:
+            return array.astype("float64"), None
+        except (TypeError, ValueError, OverflowError):  # e.g. a dict, a generator, huge ints
+            return None, not_numbers
+
+
 def as_result_array(result, expected_shape, signature):
     """Return ``(array, None)`` for a finite float array of the expected shape, else ``(None, verdict)``."""
-    try:
-        array = np.asarray(result, dtype="float64")
-    except (TypeError, ValueError):
-        return None, wrong(f"{signature} must return an array of numbers. Received: {type(result).__name__}.")
+    array, verdict = as_float_array(result, signature)
+    if verdict is not None:
+        return None, verdict
     if array.shape != tuple(expected_shape):
         return None, wrong(f"{signature} should return shape {tuple(expected_shape)}. Received: {array.shape}.")
     if not np.all(np.isfinite(array)):
@@ -299,11 +338,16 @@ def as_result_array(result, expected_shape, signature):
 
 
 def as_number(result, signature):
-    """Return ``(float, None)`` when ``result`` is one number, else ``(None, verdict)``."""
-    try:
-        return float(np.asarray(result, dtype="float64")), None
-    except (TypeError, ValueError):
-        return None, wrong(f"{signature} must return one number. Received: an array of shape {np.shape(result)}.")
+    """Return ``(float, None)`` when ``result`` is one finite number, else ``(None, verdict)``."""
+    array, verdict = as_float_array(result, signature, expected="one number")
+    if verdict is not None:
+        return None, verdict
+    if array.size != 1:
+        return None, wrong(f"{signature} must return one number. Received: an array of shape {array.shape}.")
+    value = float(array.reshape(-1)[0])
+    if not math.isfinite(value):
+        return None, wrong(f"{signature} returned {value}; expected a finite number.")
+    return value, None
 
 
 def call_for_array(function, signature, args, expected_shape, error_hints=None):

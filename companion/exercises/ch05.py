@@ -3,6 +3,7 @@
 import numpy as np
 
 from companion.exercises._verdict import (
+    as_float_array,
     call_learner_function,
     check_letters,
     check_number,
@@ -69,7 +70,9 @@ def check_masking_function(mask_noise):
             return verdict
         if not np.array_equal(x, original):
             return wrong("your function changed x itself; work on a copy (x.copy() or x * mask).")
-        verdict = _check_mask(np.asarray(result, dtype="float64"), original, fraction)
+        array, verdict = as_float_array(result, signature)
+        if verdict is None:
+            verdict = _check_mask(array, original, fraction)
         if verdict is not None:
             return verdict
     return correct("each value is zeroed with the given probability, and x is left as it was.")

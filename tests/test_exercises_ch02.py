@@ -56,3 +56,49 @@ def test_depth_statements():
     assert verdict.status == "wrong" and "(b) is false" in verdict.message
     assert ch02.check_depth_statements(...).status == "unattempted"
     assert "Expected letters" in ch02.check_depth_statements(42).message
+
+
+def test_sandwich_count_huge_number():
+    verdict = ch02.check_sandwich_parameter_count(784 ** 256)
+    assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message
+
+
+def sequential_autoencoder(encoder_sizes=(256, 16), encoder_input=None):
+    """A cp.Autoencoder of two keras.Sequential models, never called unless they start with an Input."""
+    first = [keras.Input((encoder_input,))] if encoder_input else []
+    encoder = keras.Sequential(first + [keras.layers.Dense(encoder_sizes[0], activation="relu"),
+                                        keras.layers.Dense(encoder_sizes[1])])
+    decoder = keras.Sequential([keras.layers.Dense(256, activation="relu"),
+                                keras.layers.Dense(784, activation="sigmoid")])
+    return cp.Autoencoder(encoder, decoder)
+
+
+def test_bottleneck_unbuilt_sequentials_right():
+    model = sequential_autoencoder()
+    assert not model.built
+    verdict = ch02.check_bottleneck_model(model)
+    assert verdict.status == "correct" and "410912 parameters" in verdict.message, verdict.message
+
+
+def test_bottleneck_unbuilt_sequentials_wrong():
+    verdict = ch02.check_bottleneck_model(sequential_autoencoder((128, 16)))
+    assert verdict.status == "wrong" and "expected [256, 16]" in verdict.message
+
+
+def test_bottleneck_that_cannot_take_784_values():
+    verdict = ch02.check_bottleneck_model(sequential_autoencoder(encoder_input=100))
+    assert verdict.status == "wrong", verdict.message
+    assert "building your model on a batch of 784 pixel values raised ValueError" in verdict.message
+
+
+def test_bottleneck_whose_parts_fail_to_load():
+    class Broken:
+        decoder = None
+
+        @property
+        def encoder(self):
+            raise RuntimeError("weights not loaded")
+
+    verdict = ch02.check_bottleneck_model(Broken())
+    assert verdict.status == "wrong"
+    assert "reading your model's encoder and decoder raised RuntimeError: weights not loaded" in verdict.message

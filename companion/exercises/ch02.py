@@ -1,6 +1,7 @@
 """Checkers for the exercises of Chapter 2 (stacked autoencoders)."""
 
 import keras
+import numpy as np
 
 from companion.exercises._verdict import (
     check_count,
@@ -8,6 +9,7 @@ from companion.exercises._verdict import (
     checker,
     correct,
     is_unattempted,
+    learner_code,
     unattempted,
     wrong,
 )
@@ -59,6 +61,7 @@ def check_bottleneck_model(model):
     """Exercise 2.2: a 784-256-16-256-784 model from ``cp.build_stacked_autoencoder``.
 
     Expected: ReLU hidden layers, a linear 16-unit code and a sigmoid output.
+    A model that has not been built yet is built on a batch of 784 pixel values.
 
     Args:
         model: the learner's model.
@@ -68,15 +71,17 @@ def check_bottleneck_model(model):
     """
     if is_unattempted(model):
         return unattempted("build the model with cp.build_stacked_autoencoder and assign it to `model`.")
-    if not (hasattr(model, "encoder") and hasattr(model, "decoder")):
-        return wrong(
-            f"Expected a model with .encoder and .decoder, as cp.build_stacked_autoencoder "
-            f"returns. Received: {type(model).__name__}."
-        )
-    encoder_dense = _dense_layers(model.encoder)
-    decoder_dense = _dense_layers(model.decoder)
-    encoder_sizes = [layer.units for layer in encoder_dense]
-    decoder_sizes = [layer.units for layer in decoder_dense]
+    with learner_code("reading your model's encoder and decoder"):
+        if not (hasattr(model, "encoder") and hasattr(model, "decoder")):
+            return wrong(
+                f"Expected a model with .encoder and .decoder, as cp.build_stacked_autoencoder "
+                f"returns. Received: {type(model).__name__}."
+            )
+        encoder_dense = _dense_layers(model.encoder)
+        decoder_dense = _dense_layers(model.decoder)
+        encoder_sizes = [layer.units for layer in encoder_dense]
+        decoder_sizes = [layer.units for layer in decoder_dense]
+        names = [getattr(layer.activation, "__name__", "?") for layer in encoder_dense + decoder_dense]
     if encoder_sizes != [256, 16]:
         return wrong(
             f"the encoder's Dense layers have {encoder_sizes} units; expected [256, 16]: "
@@ -84,14 +89,13 @@ def check_bottleneck_model(model):
         )
     if decoder_sizes != [256, 784]:
         return wrong(f"the decoder's Dense layers have {decoder_sizes} units; expected [256, 784].")
-    names = [getattr(layer.activation, "__name__", "?") for layer in encoder_dense + decoder_dense]
     if names[0] != "relu" or names[2] != "relu":
         return wrong(f"the hidden layers should use ReLU. Received activations {names}.")
     if names[1] != "linear":
         return wrong(f"the code layer should be linear (code_activation=None). Received {names[1]!r}.")
     if names[3] != "sigmoid":
         return wrong(f"the output should be a sigmoid, for pixels in [0, 1]. Received {names[3]!r}.")
-    return correct(f"784-256-16-256-784 with {model.count_params()} parameters.")
+    return correct(f"784-256-16-256-784 with {_parameter_count(model)} parameters.")
 
 
 @checker
@@ -109,3 +113,11 @@ def check_depth_statements(answer):
 
 def _dense_layers(model):
     return [layer for layer in getattr(model, "layers", []) if isinstance(layer, keras.layers.Dense)]
+
+
+def _parameter_count(model):
+    """Count the model's parameters, building it on 784 pixel values first if it was never called."""
+    with learner_code("building your model on a batch of 784 pixel values", "It should take 784 values per image."):
+        if not model.built:
+            model(np.zeros((2, 784), dtype="float32"))
+        return model.count_params()

@@ -50,3 +50,57 @@ def test_greedy_statements():
     assert ch04.check_greedy_statements({"a", "c", "e"}).status == "correct"
     verdict = ch04.check_greedy_statements({"a", "c", "d", "e"})
     assert verdict.status == "wrong" and "(d) is false" in verdict.message
+
+
+def test_cached_values_huge_number():
+    verdict = ch04.check_cached_values(60_000 ** 100)
+    assert verdict.status == "wrong" and "a number with 478 digits" in verdict.message
+
+
+@pytest.fixture(scope="module")
+def f2_g2(stack):
+    return stack.encoder.get_layer("encoder_hidden_2"), stack.decoder.get_layer("decoder_hidden_1")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda f2, g2: keras.Sequential([keras.Input((128,)), f2, g2]),
+        lambda f2, g2: keras.Sequential([f2, g2]),
+        lambda f2, g2: keras.Sequential([keras.Input((128,)), keras.Sequential([f2]), g2]),
+        lambda f2, g2: (lambda x: keras.Model(x, [g2(f2(x))]))(keras.Input((128,))),
+    ],
+    ids=["sequential", "sequential-unbuilt", "nested", "one-output-list"],
+)
+def test_phase_two_right_in_any_form(stack, f2_g2, make):
+    verdict = ch04.check_phase_two_model(make(*f2_g2), stack)
+    assert verdict.status == "correct", verdict.message
+
+
+def test_phase_two_the_whole_stack_is_wrong(stack):
+    verdict = ch04.check_phase_two_model(stack, stack)
+    assert verdict.status == "wrong"
+    assert "expected shape=(None, 784), found shape=(2, 128)" in verdict.message
+    assert "expected input and output shape (None, 128)" in verdict.message
+    assert "\x1b" not in verdict.message and "Arguments received" not in verdict.message
+
+
+def test_phase_two_with_two_outputs_is_wrong(stack, f2_g2):
+    f2, g2 = f2_g2
+    inputs = keras.Input((128,))
+    codes = f2(inputs)
+    verdict = ch04.check_phase_two_model(keras.Model(inputs, [g2(codes), codes]), stack)
+    assert verdict.status == "wrong" and "returns 2 outputs; phase 2 has one" in verdict.message
+
+
+def test_phase_two_with_a_layer_in_between_is_wrong(stack, f2_g2):
+    f2, g2 = f2_g2
+    model = keras.Sequential([keras.Input((128,)), f2, keras.layers.Dense(64), g2])
+    verdict = ch04.check_phase_two_model(model, stack)
+    assert verdict.status == "wrong" and "with nothing else in between" in verdict.message
+
+
+def test_phase_two_with_the_wrong_autoencoder(stack, f2_g2):
+    model = keras.Sequential([keras.Input((128,)), *f2_g2])
+    verdict = ch04.check_phase_two_model(model, "stack")
+    assert verdict.status == "wrong" and "as the second argument" in verdict.message

@@ -1,6 +1,7 @@
 """Checkers for the exercises of Chapter 4 (greedy layer-wise pretraining)."""
 
 import keras
+import numpy as np
 
 from companion.exercises._verdict import (
     check_count,
@@ -8,6 +9,7 @@ from companion.exercises._verdict import (
     checker,
     correct,
     is_unattempted,
+    learner_code,
     unattempted,
     wrong,
 )
@@ -72,6 +74,9 @@ def check_phase_two_model(phase_model, autoencoder):
     It must map 128 hidden-1 values through ``encoder_hidden_2`` and
     ``decoder_hidden_1`` back to 128 values, sharing those two layers with
     ``autoencoder`` (a 784-128-64-... model from ``cp.build_stacked_autoencoder``).
+    Any ``keras.Model`` that does so is right: functional, ``keras.Sequential``
+    (with or without a ``keras.Input``), built or not. The check calls it on a
+    small batch.
 
     Args:
         phase_model: the learner's model.
@@ -84,22 +89,66 @@ def check_phase_two_model(phase_model, autoencoder):
         return unattempted("build the phase-2 model and assign it to `phase_two`.")
     if not isinstance(phase_model, keras.Model):
         return wrong(f"Expected a keras.Model. Received: {type(phase_model).__name__}.")
-    in_shape, out_shape = tuple(phase_model.input.shape), tuple(phase_model.output.shape)
-    if in_shape != (None, 128) or out_shape != (None, 128):
-        return wrong(
-            "phase 2 reconstructs the 128 outputs of hidden layer 1: expected input and "
-            f"output shape (None, 128). Received: {in_shape} -> {out_shape}."
-        )
-    wanted = {
-        id(autoencoder.encoder.get_layer("encoder_hidden_2")): "encoder_hidden_2",
-        id(autoencoder.decoder.get_layer("decoder_hidden_1")): "decoder_hidden_1",
-    }
-    used = {id(layer) for layer in phase_model.layers}
-    missing = [name for key, name in wanted.items() if key not in used]
+    batch = np.random.default_rng(4).uniform(size=(2, 128)).astype("float32")
+    wanted, expected = _phase_two_reference(autoencoder, batch)
+    outputs, verdict = _phase_two_outputs(phase_model, batch)
+    if verdict is not None:
+        return verdict
+    with learner_code("reading your model's layers"):
+        used = {id(layer) for layer in _all_layers(phase_model)}
+    missing = [name for name, layer in wanted.items() if id(layer) not in used]
     if missing:
         return wrong(
             f"the phase model must reuse the autoencoder's own layers {missing} "
             "(get them with autoencoder.encoder.get_layer(...)), not new copies, so "
             "that training it trains the full model."
         )
+    if not np.allclose(outputs, expected, rtol=1e-4, atol=1e-5):
+        return wrong(
+            "your model reuses both layers, but its outputs differ from "
+            "decoder_hidden_1(encoder_hidden_2(x)): apply the two layers in that order, "
+            "with nothing else in between."
+        )
     return correct("128 -> 64 -> 128 with the autoencoder's own layers.")
+
+
+def _phase_two_reference(autoencoder, batch):
+    """The autoencoder's layers that phase 2 trains, by name, and what they make of ``batch``."""
+    with learner_code(
+        "finding encoder_hidden_2 and decoder_hidden_1 in the autoencoder",
+        "Pass the chapter's stacked autoencoder, 784-128-64-..., as the second argument.",
+    ):
+        layers = {
+            "encoder_hidden_2": autoencoder.encoder.get_layer("encoder_hidden_2"),
+            "decoder_hidden_1": autoencoder.decoder.get_layer("decoder_hidden_1"),
+        }
+        outputs = batch
+        for layer in layers.values():
+            outputs = layer(outputs)
+        return layers, keras.ops.convert_to_numpy(outputs)
+
+
+def _phase_two_outputs(phase_model, batch):
+    """Call the learner's model on ``batch``; return ``(outputs, None)`` or ``(None, verdict)``."""
+    shapes_hint = (
+        "Phase 2 reconstructs the 128 outputs of hidden layer 1: expected input and "
+        "output shape (None, 128)."
+    )
+    with learner_code(f"calling your model on a batch of shape {batch.shape}", shapes_hint):
+        outputs = phase_model(batch)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]
+        if isinstance(outputs, (list, tuple, dict)):
+            return None, wrong(f"your model returns {len(outputs)} outputs; phase 2 has one. {shapes_hint}")
+        outputs = keras.ops.convert_to_numpy(outputs)
+    if outputs.shape != batch.shape:
+        return None, wrong(f"{shapes_hint} Received: {batch.shape} -> {outputs.shape}.")
+    return outputs, None
+
+
+def _all_layers(model):
+    """The model's layers, and those of the models nested in it."""
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)

@@ -1,7 +1,7 @@
 """Time the chapters, the test command and the book build on this machine.
 
-Writes ``benchmarks/timings.json`` and re-renders ``book/results.md`` (its
-section "Build and test times"). Three parts:
+Writes ``benchmarks/timings.json``, which the book's results page
+(``book/results.md``) shows at its next build. Three parts:
 
 - ``fast-notebooks``: every notebook in fast mode (``COMPANION_FAST=1``), run
   with nbclient in this repository and its ``.venv``, ``--repeats`` times;
@@ -26,8 +26,7 @@ One part, or some notebooks, keeping the other measurements of the JSON file:
     COMPANION_DATA=/path/to/folder .venv/bin/python benchmarks/timings.py \\
         --only fast-notebooks --repeats 1 --notebooks 01 05
 
-Try it without touching the committed files: add ``--output /tmp/timings.json
---page /tmp/results.md``.
+Try it without touching the committed file: add ``--output /tmp/timings.json``.
 """
 
 import argparse
@@ -41,8 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import results_files
-import results_page
+import results
 
 PARTS = ("fast-notebooks", "test-command", "book-build")
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
@@ -70,7 +68,7 @@ def select_notebooks(prefixes):
     Raises:
         ValueError: if no notebook matches.
     """
-    paths = sorted((results_files.ROOT / "notebooks").glob("*.ipynb"))
+    paths = sorted((results.ROOT / "notebooks").glob("*.ipynb"))
     if prefixes:
         paths = [path for path in paths if any(path.name.startswith(prefix) for prefix in prefixes)]
     if not paths:
@@ -115,15 +113,15 @@ def time_fast_notebooks(paths, repeats):
             runs = []
             for repeat in range(1, repeats + 1):
                 runs.append(time_notebook(path))
-                print(f"{path.name}, fast mode, run {repeat}/{repeats}: {results_files.format_duration(runs[-1])}",
+                print(f"{path.name}, fast mode, run {repeat}/{repeats}: {results.format_duration(runs[-1])}",
                       flush=True)
-            measured[path.stem] = {"seconds": runs, "date": results_files.now(), "commit": head_commit()}
+            measured[path.stem] = {"seconds": runs, "date": results.now(), "commit": head_commit()}
     return measured
 
 
 def head_commit():
     """The short hash of this repository's last commit."""
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=results_files.ROOT, capture_output=True,
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=results.ROOT, capture_output=True,
                             text=True, check=True)
     return result.stdout.strip()
 
@@ -133,7 +131,7 @@ def clean_environment(pip_cache):
     env = dict(os.environ)
     for name in ("VIRTUAL_ENV", "PYTHONHOME", "COMPANION_FAST"):
         env.pop(name, None)
-    venv = str(results_files.ROOT / ".venv")
+    venv = str(results.ROOT / ".venv")
     env["PATH"] = os.pathsep.join(entry for entry in env.get("PATH", "").split(os.pathsep)
                                   if not entry.startswith(venv))
     if not pip_cache:
@@ -153,7 +151,7 @@ def time_in_fresh_clone(command, *, log_path, pip_cache):
     workdir = Path(tempfile.mkdtemp(prefix="autoencoders-timing-"))
     clone = workdir / "autoencoders"
     try:
-        subprocess.run(["git", "clone", "--quiet", str(results_files.ROOT), str(clone)], check=True)
+        subprocess.run(["git", "clone", "--quiet", str(results.ROOT), str(clone)], check=True)
         print(f"running {' '.join(command)} in {clone} (log: {log_path}) ...", flush=True)
         start = time.perf_counter()
         with open(log_path, "w", encoding="utf-8") as log:
@@ -165,21 +163,21 @@ def time_in_fresh_clone(command, *, log_path, pip_cache):
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed in the fresh clone (exit code {result.returncode}); "
                            f"see {log_path}")
-    print(f"{' '.join(command)}: {results_files.format_duration(seconds)}", flush=True)
+    print(f"{' '.join(command)}: {results.format_duration(seconds)}", flush=True)
     return seconds, Path(log_path).read_text(encoding="utf-8", errors="replace")
 
 
 def time_test_command(logs, pip_cache):
     seconds, _ = time_in_fresh_clone(["bash", "scripts/test.sh"], log_path=logs / "test_command.log",
                                      pip_cache=pip_cache)
-    return {"seconds": [seconds], "pip_cache": pip_cache, "date": results_files.now(), "commit": head_commit()}
+    return {"seconds": [seconds], "pip_cache": pip_cache, "date": results.now(), "commit": head_commit()}
 
 
 def time_book_build(logs, pip_cache):
     seconds, log = time_in_fresh_clone(["bash", "scripts/build_book.sh"], log_path=logs / "book_build.log",
                                        pip_cache=pip_cache)
     return {"seconds": [seconds], "pip_cache": pip_cache, "notebooks": parse_notebook_times(log),
-            "date": results_files.now(), "commit": head_commit()}
+            "date": results.now(), "commit": head_commit()}
 
 
 def gpu_count():
@@ -189,7 +187,7 @@ def gpu_count():
 
 def save(path, measurements):
     """Write the measurements with the machine's facts."""
-    results_files.write_json(path, {"machine": results_files.machine_info(gpu_count()), "measurements": measurements})
+    results.write_json(path, {"machine": results.machine_info(gpu_count()), "measurements": measurements})
 
 
 def parse_args(argv):
@@ -200,10 +198,7 @@ def parse_args(argv):
                         help="only the notebooks whose names start with these, e.g. 01 05")
     parser.add_argument("--pip-cache", action="store_true",
                         help="let the fresh clones' installs use pip's cache (a fresh machine has none)")
-    parser.add_argument("--output", type=Path, default=results_files.TIMINGS_JSON, help="timings JSON")
-    parser.add_argument("--page", type=Path, default=results_files.RESULTS_PAGE, help="page to render")
-    parser.add_argument("--papers", type=Path, default=results_files.PAPERS_JSON,
-                        help="results of papers.py, rendered in the page's first section")
+    parser.add_argument("--output", type=Path, default=results.TIMINGS_JSON, help="timings JSON")
     parser.add_argument("--logs", type=Path, help="folder for the logs of the fresh clones (default: a new "
                                                   "temporary folder)")
     args = parser.parse_args(argv)
@@ -222,7 +217,7 @@ def main(argv=None):
         raise SystemExit(f"error: {error}") from None
     logs = args.logs or Path(tempfile.mkdtemp(prefix="autoencoders-timing-logs-"))
     logs.mkdir(parents=True, exist_ok=True)
-    measurements = (results_files.read_json(args.output) or {}).get("measurements", {})
+    measurements = (results.read_json(args.output) or {}).get("measurements", {})
     try:
         if "fast-notebooks" in args.only:
             measurements.setdefault("fast_notebooks", {}).update(time_fast_notebooks(notebooks, args.repeats))
@@ -234,10 +229,7 @@ def main(argv=None):
             measurements["book_build"] = time_book_build(logs, args.pip_cache)
             save(args.output, measurements)
     finally:
-        # whatever was measured before a failure still reaches the page
-        results_page.write_page(args.page, papers=results_files.read_json(args.papers),
-                                timings=results_files.read_json(args.output))
-        print(f"wrote {args.output} and {args.page}; logs in {logs}")
+        print(f"wrote {args.output}; logs in {logs}")
 
 
 if __name__ == "__main__":

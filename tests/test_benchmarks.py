@@ -1,7 +1,9 @@
-"""The benchmark scripts of the results page: quick run, rendering, log parsing, committed files."""
+"""The benchmark scripts and the results page: quick run, tables, glue keys, log parsing, committed results."""
 
+import ast
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,30 +13,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
-ROW_IDS = {
-    "linear_ae_vs_pca",
-    "hinton_pca",
-    "hinton_deep_ae",
-    "denoising_gaussian",
-    "denoising_masking",
-    "denoising_salt_and_pepper",
-    "sparse_beta_0.01",
-    "sparse_beta_0.03",
-    "contractive_jacobian",
-    "vae_dense_elbo",
-    "keras_conv_vae",
-}
+RESULTS_PAGE = ROOT / "book" / "results.md"
+ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "keras_conv_vae"}
+NBSP = "\u00a0"
+MACHINE = {"cpu_cores": 2, "cpu_model": "a CPU", "gpus": 0, "system": "Linux", "python": "3.11"}
 
 
 @pytest.fixture
-def benchmarks(monkeypatch):
-    """The benchmark scripts' modules, importable by name as when the scripts run."""
+def results(monkeypatch):
+    """The benchmarks' ``results`` module, importable by name as when the scripts and the page run."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
-    import results_files
-    import results_page
+    import results
+
+    return results
+
+
+@pytest.fixture
+def timings(results):
     import timings
 
-    return results_files, results_page, timings
+    return timings
 
 
 @pytest.fixture
@@ -53,93 +51,179 @@ def tiny_mnist(tmp_path):
     return folder
 
 
-def table_line(page, label):
-    """The table row of the page whose first cell is ``label``."""
-    lines = [line for line in page.splitlines() if line.startswith(f"| {label} |")]
-    assert len(lines) == 1, f"expected one table row for {label!r}, found {len(lines)}"
-    return lines[0]
+def row(**changes):
+    """A measured row of papers.json."""
+    return {"id": "a", "experiment": "Deep AE", "metric": "squared error per test image",
+            "cites": ["hinton2006reducing"], "reference_kind": "paper", "reference": 3.0, "ours": 3.6, "decimals": 2,
+            "seconds": 710.0, "settings": "30 epochs", "details": [["KL term", "6.1 nats"]], **changes}
 
 
-def test_quick_run_writes_every_row_and_the_page_renders_each(tmp_path, tiny_mnist):
-    output, page = tmp_path / "papers.json", tmp_path / "results.md"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COMPANION_DATA": str(tiny_mnist),
-           "PYTHONHASHSEED": "0"}
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "papers.py"), "--quick", "--output", str(output), "--page", str(page),
-         "--timings", str(tmp_path / "no_timings.json")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
+def entry(*rows, machine=MACHINE, load=1.5):
+    """An experiment of papers.json."""
+    return {"rows": list(rows), "seconds": 710.0, "date": "2026-11-23T15:00:00+00:00", "load_average": [1.0, load],
+            "machine": machine}
+
+
+def papers_of(*rows, mode="full"):
+    return {"mode": mode, "training_seconds": 710.0, "experiments": {"x": entry(*rows)}}
+
+
+@pytest.mark.slow
+def test_quick_run_writes_every_row(tmp_path, tiny_mnist):
+    output = tmp_path / "papers.json"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COMPANION_DATA": str(tiny_mnist), "PYTHONHASHSEED": "0"}
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "papers.py"), "--quick", "--output", str(output)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
 
-    results = json.loads(output.read_text())
-    assert results["mode"] == "quick"
-    rows = [row for entry in results["experiments"].values() for row in entry["rows"]]
-    assert {row["id"] for row in rows} == ROW_IDS
-    for row in rows:
-        for key in ("reference", "ours", "ratio", "seconds"):
-            assert math.isfinite(row[key]), f"{row['id']}: {key} = {row[key]}"
-        assert row["ratio"] == pytest.approx(row["ours"] / row["reference"])
-
-    text = page.read_text()
-    for row in rows:
-        line = table_line(text, row["experiment"])
-        assert f"| {row['ours']:.{row['decimals']}f} |" in line
-        assert f"| {row['ratio']:.3f} |" in line
-    assert "quick check" in text, "a page of quick numbers must say so"
-    assert "*not measured*" in text  # no timings given
+    papers = json.loads(output.read_text())
+    assert papers["mode"] == "quick"
+    rows = [entry for experiment in papers["experiments"].values() for entry in experiment["rows"]]
+    assert {entry["id"] for entry in rows} == ROW_IDS
+    for entry in rows:
+        for key in ("reference", "ours", "seconds"):
+            assert math.isfinite(entry[key]), f"{entry['id']}: {key} = {entry[key]}"
 
 
-def test_quick_mode_never_overwrites_the_committed_results(benchmarks, capsys):
+def test_quick_mode_never_overwrites_the_committed_results(results, capsys):
     import papers
 
-    results_files, _, _ = benchmarks
-    with pytest.raises(SystemExit):
-        papers.parse_args(["--quick", "--output", str(results_files.PAPERS_JSON), "--page", "/tmp/results.md"])
-    assert "may not overwrite" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        papers.parse_args(["--quick"])
+    for argv in (["--quick", "--output", str(results.PAPERS_JSON)], ["--quick"]):
+        with pytest.raises(SystemExit):
+            papers.parse_args(argv)
+        assert "committed results may not be overwritten" in capsys.readouterr().err
 
 
-def test_timings_not_yet_measured_are_shown_as_such(benchmarks):
-    _, results_page, _ = benchmarks
-    timings = {
-        "machine": {"cpu_cores": 2, "cpu_model": "a CPU", "gpus": 0, "system": "Linux", "python": "3.11"},
-        "measurements": {"fast_notebooks": {"01_a": {"seconds": [40.0, 44.0, 41.0]},
-                                            "02_b": {"seconds": [95.0]}}},
-    }
-    page = results_page.render(None, timings, notebooks=["01_a", "02_b", "03_c"])
-
-    assert table_line(page, "`01_a`") == "| `01_a` | 3 | 40 s | 41 s | 44 s | yes | *not measured* |"
-    assert "| 1 | 1 min 35 s | 1 min 35 s | 1 min 35 s | **no** |" in table_line(page, "`02_b`")
-    assert "| 0 | — | *not measured* |" in table_line(page, "`03_c`")
-    assert "*not measured*" in table_line(page, "Tests: `bash scripts/test.sh`, fast mode")
-    assert "have not been timed on this machine yet" in page
-    assert "2 CPU cores (a CPU), no GPU" in page
+@pytest.mark.parametrize(("seconds", "expected"), [(0.4, "0 s"), (59.4, "59 s"), (65, "1 min 05 s"),
+                                                   (3725, "1 h 02 min")])
+def test_durations_read_naturally_and_stay_on_one_line_in_tables(results, seconds, expected):
+    assert results.format_duration(seconds) == expected
+    assert results.duration_cell(seconds) == expected.replace(" ", NBSP)
 
 
-def test_fully_measured_timings_need_no_excuse(benchmarks):
-    _, results_page, _ = benchmarks
-    timings = {
-        "machine": {"cpu_cores": 2, "cpu_model": "a CPU", "gpus": 0, "system": "Linux", "python": "3.11"},
-        "measurements": {
-            "fast_notebooks": {"01_a": {"seconds": [40.0]}},
-            "test_command": {"seconds": [720.0], "pip_cache": False},
-            "book_build": {"seconds": [2900.0], "pip_cache": False, "notebooks": {"01_a": 300.0}},
-        },
-    }
-    page = results_page.render(None, timings, notebooks=["01_a"])
-    timings_part = page[page.index("## Build and test times"):]
+def test_papers_table_gives_ratio_citations_and_wall_time(results):
+    table = results.papers_table(papers_of(row(), row(reference_kind="bound", cites=["eckart1936approximation"])))
 
-    assert "*not measured*" not in timings_part
-    assert table_line(page, "`01_a`").endswith("| 5 min 00 s |")
-    assert table_line(page, "Tests: `bash scripts/test.sh`, fast mode") == \
-        "| Tests: `bash scripts/test.sh`, fast mode | 1 | 12 min 00 s | 30 min | yes |"
-    assert table_line(page, "Book: `bash scripts/build_book.sh`, full mode").endswith("| 45 min | **no** |")
-    assert "without pip's cache" in page
+    first, bound = table.to_dict("records")
+    assert first == {"Experiment": "Deep AE {cite}`hinton2006reducing`", "Metric": "squared error per test image",
+                     "Theirs": "3.00", "Ours": "3.60", "Ours / theirs": "1.200",
+                     "Wall time": f"11{NBSP}min{NBSP}50{NBSP}s"}
+    assert bound["Experiment"] == "Deep AE; PCA is the optimum {cite}`eckart1936approximation`"
+    with pytest.raises(ValueError, match="reference_kind"):
+        results.papers_table(papers_of(row(reference_kind="chapter")))
 
 
-def test_book_build_log_gives_each_notebook_time(benchmarks):
-    _, _, timings = benchmarks
+def test_rows_not_measured_yet_are_shown_as_such(results):
+    table = results.papers_table(papers_of(row(ours=None, seconds=None)))
+    assert table.loc[0, "Ours"] == "*not measured*"
+    assert table.loc[0, "Ours / theirs"] == table.loc[0, "Wall time"] == "—"
+    assert results.papers_summary(None) == "The papers' numbers are *not measured* yet."
+
+
+def test_papers_summary_says_where_when_and_how_the_numbers_were_measured(results):
+    summary = results.papers_summary(papers_of(row()))
+    assert summary == "Measured on this machine: 2 CPU cores (a CPU), no GPU, Python 3.11. Training and measuring " \
+                      "everything took 11 min 50 s (2026-11-23)."
+    assert "quick check" in results.papers_summary(papers_of(row(), mode="quick"))
+
+    other = {**MACHINE, "cpu_model": "another CPU"}
+    papers = {**papers_of(row()), "experiments": {"x": entry(row()), "y": entry(row(), machine=other, load=3.5)}}
+    summary = results.papers_summary(papers)
+    assert "Measured on 2 machines" in summary and "(a CPU)" in summary and "(another CPU)" in summary
+    assert "load average up to 3.5 on 2 cores" in summary
+    assert list(results.settings_table(papers)["Measured"]) == ["2026-11-23, a CPU", "2026-11-23, another CPU"]
+
+
+def test_timings_not_yet_measured_are_shown_as_such(results):
+    timings = {"machine": MACHINE, "measurements": {"fast_notebooks": {"01_a": {"seconds": [40.0, 44.0, 41.0]},
+                                                                       "02_b": {"seconds": [95.0]}}}}
+    notebooks = results.notebooks_table(timings, ["01_a", "02_b", "03_c"]).set_index("Chapter")
+    commands = results.commands_table(timings)
+
+    assert list(notebooks.columns) == ["Fast runs", "Median", "Slowest", f"Under 90{NBSP}s", "Full mode"]
+    assert list(notebooks.loc["01_a"]) == ["3", f"41{NBSP}s", f"44{NBSP}s", "yes", "*not measured*"]
+    assert notebooks.loc["02_b", f"Under 90{NBSP}s"] == "**no**"
+    assert list(notebooks.loc["03_c"]) == ["0", "*not measured*", "—", "—", "*not measured*"]
+    assert list(commands["Time"]) == ["*not measured*"] * 2
+    assert results.timings_summary(None) == "The build and test times are *not measured* yet."
+
+
+def test_fully_measured_timings_need_no_excuse(results):
+    timings = {"machine": MACHINE, "measurements": {
+        "fast_notebooks": {"01_a": {"seconds": [40.0]}},
+        "test_command": {"seconds": [720.0], "pip_cache": False},
+        "book_build": {"seconds": [2900.0], "pip_cache": False, "notebooks": {"01_a": 300.0}},
+    }}
+    notebooks = results.notebooks_table(timings, ["01_a"])
+    commands = results.commands_table(timings).set_index("Command")
+
+    assert "*not measured*" not in notebooks.to_string() + commands.to_string()
+    assert notebooks.loc[0, "Full mode"] == f"5{NBSP}min{NBSP}00{NBSP}s"
+    assert list(commands.loc["Tests: `bash scripts/test.sh`, fast mode"]) == \
+        ["1", f"12{NBSP}min{NBSP}00{NBSP}s", f"30{NBSP}min", "yes"]
+    assert commands.loc["Book: `bash scripts/build_book.sh`, full mode", "Under target"] == "**no**"
+    assert "without pip's cache" in results.timings_summary(timings)
+
+
+def page_values(monkeypatch):
+    """Run the results page's code cells as the book build does (in book/); return their last expressions."""
+    cells = re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", RESULTS_PAGE.read_text(encoding="utf-8"),
+                       flags=re.DOTALL | re.MULTILINE)
+    monkeypatch.chdir(RESULTS_PAGE.parent)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the page adds benchmarks/ to it
+    namespace, values = {}, []
+    for cell in cells:
+        tree = ast.parse(re.sub(r"^:tags:.*$", "", cell, flags=re.MULTILINE))
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "results.md", "exec"), namespace)
+        if last is not None:
+            values.append(eval(compile(ast.Expression(last.value), "results.md", "eval"), namespace))
+    return values
+
+
+def test_committed_results_come_from_a_full_run_and_the_page_shows_every_row(results, monkeypatch):
+    papers = results.read_json(results.PAPERS_JSON)
+    assert papers["mode"] == "full", "the committed results must come from a full run"
+    assert {entry["id"] for entry in results.rows_of(papers)} == ROW_IDS
+    assert all(entry["ours"] is not None for entry in results.rows_of(papers)), "rerun: benchmarks/papers.py --only"
+
+    markdown = "\n".join(value.data for value in page_values(monkeypatch))
+    for entry in results.rows_of(papers):
+        assert entry["experiment"] in markdown
+    for name in results.notebook_names():
+        assert name in markdown
+    assert "*not measured*" not in markdown
+
+
+GLUE_CALL = re.compile(r"\bcp\.glue\(\s*(['\"])(?P<key>\w+)\1")
+GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`(?P<path>[^`:]+)::(?P<key>\w+)(?::[^`]*)?`")
+
+
+def pasted_keys():
+    """``{(notebook name, key)}`` of the page's glue roles that paste from a chapter."""
+    return {(Path(match["path"]).stem, match["key"]) for match in GLUE_ROLE.finditer(RESULTS_PAGE.read_text())}
+
+
+def test_the_page_pastes_from_notebooks_that_exist():
+    pasted = pasted_keys()
+    assert len(pasted) == 21
+    for path in {match["path"] for match in GLUE_ROLE.finditer(RESULTS_PAGE.read_text())}:
+        assert (RESULTS_PAGE.parent / path).resolve().is_file(), path
+
+
+def test_the_page_pastes_exactly_the_keys_the_chapters_glue():
+    glued = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        source = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        glued |= {(path.stem, match["key"]) for match in GLUE_CALL.finditer(source)}
+    pasted = pasted_keys()
+    assert not pasted - glued, f"the page pastes keys that no chapter glues (as a literal cp.glue(\"key\", ...)): " \
+                               f"{sorted(pasted - glued)}"
+    assert not glued - pasted, f"chapters glue keys that the results page does not show: {sorted(glued - pasted)}"
+
+
+def test_book_build_log_gives_each_notebook_time(timings):
     log = (
         "\x1b[01mreading sources... \x1b[39;49;00m[ 50%] \x1b[35mnotebooks/01_linear\x1b[39;49;00m\n"
         "/tmp/x/notebooks/01_linear.ipynb: Executing notebook using local CWD [mystnb]\n"
@@ -150,8 +234,7 @@ def test_book_build_log_gives_each_notebook_time(benchmarks):
     assert timings.parse_notebook_times("build succeeded.\n") == {}
 
 
-def test_fresh_clones_do_not_inherit_this_virtual_environment(benchmarks, monkeypatch):
-    _, _, timings = benchmarks
+def test_fresh_clones_do_not_inherit_this_virtual_environment(timings, monkeypatch):
     venv = ROOT / ".venv"
     monkeypatch.setenv("VIRTUAL_ENV", str(venv))
     monkeypatch.setenv("PATH", f"{venv / 'bin'}:/usr/bin:/bin")
@@ -165,9 +248,9 @@ def test_fresh_clones_do_not_inherit_this_virtual_environment(benchmarks, monkey
     assert "PIP_NO_CACHE_DIR" not in timings.clean_environment(pip_cache=True)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git repository to clone")
-def test_fresh_clone_runs_the_last_commit_then_is_removed(benchmarks, tmp_path):
-    _, _, timings = benchmarks
+def test_fresh_clone_runs_the_last_commit_then_is_removed(timings, tmp_path):
     seconds, log = timings.time_in_fresh_clone(["bash", "-c", "pwd; git log -1 --format=%h"],
                                                log_path=tmp_path / "clone.log", pip_cache=False)
     clone, commit = log.split()
@@ -177,21 +260,3 @@ def test_fresh_clone_runs_the_last_commit_then_is_removed(benchmarks, tmp_path):
 
     with pytest.raises(RuntimeError, match="exit code 3"):
         timings.time_in_fresh_clone(["bash", "-c", "exit 3"], log_path=tmp_path / "failed.log", pip_cache=False)
-
-
-@pytest.mark.parametrize(("seconds", "expected"), [(0.4, "0 s"), (59.4, "59 s"), (65, "1 min 05 s"),
-                                                   (3725, "1 h 02 min")])
-def test_durations_read_naturally(benchmarks, seconds, expected):
-    results_files, _, _ = benchmarks
-    assert results_files.format_duration(seconds) == expected
-
-
-def test_committed_page_is_rendered_from_the_committed_results(benchmarks):
-    results_files, results_page, _ = benchmarks
-    papers = results_files.read_json(results_files.PAPERS_JSON)
-    if papers is None:
-        pytest.skip("benchmarks/papers.json has not been written yet")
-    assert papers["mode"] == "full", "the committed results must come from a full run"
-    page = results_files.RESULTS_PAGE.read_text(encoding="utf-8")
-    assert results_page.papers_section(papers) in page, "re-render the page: python benchmarks/results_page.py"
-    assert {row["id"] for row in results_page.rows_of(papers)} == ROW_IDS

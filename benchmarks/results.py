@@ -1,0 +1,232 @@
+"""The benchmark results: their JSON files, the machine they come from, and the tables of the results page.
+
+``papers.py`` and ``timings.py`` write ``papers.json`` and ``timings.json``
+here; the book's results page (``book/results.md``) reads them at every build
+and shows them with the table functions below, which return pandas DataFrames.
+"""
+
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPERS_JSON = ROOT / "benchmarks" / "papers.json"
+TIMINGS_JSON = ROOT / "benchmarks" / "timings.json"
+
+NOT_MEASURED = "*not measured*"
+DASH = "—"
+NBSP = "\u00a0"
+# Targets of the build and test times, in seconds.
+FAST_NOTEBOOK_TARGET = 90
+TEST_COMMAND_TARGET = 30 * 60
+BOOK_BUILD_TARGET = 45 * 60
+
+
+def now():
+    """The current UTC time, to the second, in ISO format."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def cpu_model():
+    """The processor's name from /proc/cpuinfo, or what ``platform`` knows elsewhere."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine_info(gpu_count):
+    """CPU cores and model, GPU count, operating system and Python version of this machine."""
+    return {
+        "cpu_cores": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "gpus": int(gpu_count),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def read_json(path):
+    """The content of a JSON file, or None if there is no such file."""
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_json(path, data):
+    """Write ``data`` as indented JSON (no NaN or infinity: they are not JSON)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def format_duration(seconds, *, sep=" "):
+    """Seconds as ``"42 s"``, ``"6 min 05 s"`` or ``"1 h 02 min"``; ``sep=NBSP`` keeps it on one line."""
+    if seconds is None or not math.isfinite(seconds):
+        raise ValueError(f"seconds must be a finite number. Received: seconds={seconds!r}")
+    seconds = round(seconds)
+    if seconds < 60:
+        text = f"{seconds} s"
+    elif seconds < 3600:
+        text = f"{seconds // 60} min {seconds % 60:02d} s"
+    else:
+        text = f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return text.replace(" ", sep)
+
+
+def duration_cell(seconds):
+    """A duration for a table cell, on one line; a dash when there is none."""
+    return DASH if seconds is None else format_duration(seconds, sep=NBSP)
+
+
+def markdown(table, align):
+    """A DataFrame as a Markdown table that the page renders (``align``: one ``l`` or ``r`` per column)."""
+    from IPython.display import Markdown
+
+    colalign = ["right" if side == "r" else "left" for side in align]
+    return Markdown(table.to_markdown(index=False, disable_numparse=True, colalign=colalign))
+
+
+# --- the papers' experiments (papers.json) ---
+
+
+def rows_of(papers):
+    """The rows of every experiment in ``papers`` (None: no rows), in order."""
+    return [row for entry in (papers or {"experiments": {}})["experiments"].values() for row in entry["rows"]]
+
+
+def experiment_cell(row):
+    """A row's experiment, with the citations of its reference number."""
+    cite = "{cite}`" + ",".join(row["cites"]) + "`"
+    links = {"paper": " ", "example": " ", "bound": "; PCA is the optimum "}
+    if row["reference_kind"] not in links:
+        raise ValueError(f"reference_kind must be one of {sorted(links)}. Received: {row['reference_kind']!r}")
+    return row["experiment"] + links[row["reference_kind"]] + cite
+
+
+def papers_table(papers):
+    """One row per measurement: theirs, ours, the ratio ours / theirs and the wall time behind ours."""
+    records = []
+    for row in rows_of(papers):
+        measured = row["ours"] is not None
+        number = f"{{:.{row['decimals']}f}}"
+        records.append({
+            "Experiment": experiment_cell(row),
+            "Metric": row["metric"],
+            "Theirs": number.format(row["reference"]),
+            "Ours": number.format(row["ours"]) if measured else NOT_MEASURED,
+            "Ours / theirs": f"{row['ours'] / row['reference']:.3f}" if measured else DASH,
+            "Wall time": duration_cell(row["seconds"] if measured else None),
+        })
+    return pd.DataFrame(records, columns=["Experiment", "Metric", "Theirs", "Ours", "Ours / theirs", "Wall time"])
+
+
+def settings_table(papers):
+    """How each number was obtained: its run's settings, the terms it adds up from, when and where it was measured."""
+    records = [{"Experiment": row["experiment"], "Settings": row["settings"],
+                "Details": "; ".join(f"{label}: {value}" for label, value in row["details"]) or DASH,
+                "Measured": f"{entry['date'][:10]}, {entry['machine']['cpu_model']}"}
+               for entry in (papers or {"experiments": {}})["experiments"].values() for row in entry["rows"]]
+    return pd.DataFrame(records, columns=["Experiment", "Settings", "Details", "Measured"])
+
+
+def machine_text(machine, versions=None):
+    """``2 CPU cores (AMD EPYC), no GPU, Python 3.11.7; TensorFlow 2.21.0, Keras 3.15.1``."""
+    gpus = "no GPU" if machine["gpus"] == 0 else f"{machine['gpus']} GPU(s)"
+    software = f"; TensorFlow {versions['tensorflow']}, Keras {versions['keras']}" if versions else ""
+    return f"{machine['cpu_cores']} CPU cores ({machine['cpu_model']}), {gpus}, Python {machine['python']}{software}"
+
+
+def papers_summary(papers):
+    """The machines, the total time and the dates of the runs, and whether other jobs slowed them."""
+    entries = [entry for entry in (papers or {"experiments": {}})["experiments"].values() if entry.get("date")]
+    if not entries:
+        return f"The papers' numbers are {NOT_MEASURED} yet."
+    machines = list(dict.fromkeys(machine_text(entry["machine"], entry.get("versions")) for entry in entries))
+    summary = (f"Measured on this machine: {machines[0]}." if len(machines) == 1 else
+               f"Measured on {len(machines)} machines (the last column of the settings below says which): "
+               + "; ".join(machines) + ".")
+    dates = sorted(entry["date"][:10] for entry in entries)
+    when = dates[-1] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+    summary += f" Training and measuring everything took {format_duration(papers['training_seconds'])} ({when})."
+    busy = [(max(entry["load_average"]), entry["machine"]["cpu_cores"]) for entry in entries
+            if max(entry.get("load_average", [0])) > entry["machine"]["cpu_cores"]]
+    if busy:
+        load, cores = max(busy)
+        summary += (f" Other jobs shared the machine meanwhile (1-minute load average up to {load:.1f} on {cores} "
+                    "cores), so the wall times are upper bounds of what it takes alone.")
+    if papers["mode"] != "full":
+        summary += " **These numbers come from the quick check (tiny subsets, one epoch): they test the script, " \
+                   "not the papers.**"
+    return summary
+
+
+# --- build and test times (timings.json) ---
+
+
+def format_target(seconds):
+    """A target such as ``"90 s"`` or ``"30 min"``."""
+    return f"{seconds}{NBSP}s" if seconds < 60 * 5 else f"{seconds // 60}{NBSP}min"
+
+
+def verdict(runs, target):
+    """``"yes"`` if every run is under ``target`` seconds, ``"**no**"`` otherwise; a dash without runs."""
+    return DASH if not runs else "yes" if max(runs) < target else "**no**"
+
+
+def notebooks_table(timings, notebooks):
+    """Each notebook (a link to it, if it exists) with its fast-mode runs (count, median, slowest, verdict) and its
+    full-mode time."""
+    measurements = (timings or {}).get("measurements", {})
+    fast = measurements.get("fast_notebooks", {})
+    full = (measurements.get("book_build") or {}).get("notebooks", {})
+    records = []
+    for name in sorted(set(notebooks) | set(fast) | set(full)):
+        runs = (fast.get(name) or {}).get("seconds") or []
+        link = f"{{doc}}`/notebooks/{name}`" if (ROOT / "notebooks" / f"{name}.ipynb").exists() else name
+        records.append({"Chapter": link, "Fast runs": str(len(runs)),
+                        "Median": duration_cell(statistics.median(runs)) if runs else NOT_MEASURED,
+                        "Slowest": duration_cell(max(runs) if runs else None),
+                        f"Under {format_target(FAST_NOTEBOOK_TARGET)}": verdict(runs, FAST_NOTEBOOK_TARGET),
+                        "Full mode": duration_cell(full[name]) if name in full else NOT_MEASURED})
+    return pd.DataFrame(records)
+
+
+def commands_table(timings):
+    """The README's two commands in a fresh clone: runs, median time, target and verdict."""
+    measurements = (timings or {}).get("measurements", {})
+    records = []
+    for label, key, target in (("Tests: `bash scripts/test.sh`, fast mode", "test_command", TEST_COMMAND_TARGET),
+                               ("Book: `bash scripts/build_book.sh`, full mode", "book_build", BOOK_BUILD_TARGET)):
+        runs = (measurements.get(key) or {}).get("seconds") or []
+        records.append({"Command": label, "Runs": str(len(runs)),
+                        "Time": duration_cell(statistics.median(runs)) if runs else NOT_MEASURED,
+                        "Target": format_target(target), "Under target": verdict(runs, target)})
+    return pd.DataFrame(records, columns=["Command", "Runs", "Time", "Target", "Under target"])
+
+
+def timings_summary(timings):
+    """The machine, and whether the fresh clones' installs used pip's cache."""
+    if not timings:
+        return f"The build and test times are {NOT_MEASURED} yet."
+    by_cache = {}
+    for key, label in (("test_command", "the test command"), ("book_build", "the book build")):
+        entry = timings["measurements"].get(key)
+        if entry is not None:
+            by_cache.setdefault(bool(entry.get("pip_cache")), []).append(label)
+    wording = {False: "without pip's cache, as on a fresh machine", True: "with pip's cache"}
+    notes = [f"{' and '.join(labels)} installed packages {wording[cache]}" for cache, labels in by_cache.items()]
+    clones = " In the fresh clones, " + "; ".join(notes) + "." if notes else ""
+    return f"Measured on this machine: {machine_text(timings['machine'])}.{clones}"
+
+
+def notebook_names():
+    """Names (without ``.ipynb``) of the chapter notebooks in the repository."""
+    return sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))

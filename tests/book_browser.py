@@ -1,13 +1,30 @@
 """Open every page of the built book in headless Chromium and report what a reader would hit.
 
-For each page it checks that:
+Every page is opened in a window 1280 px wide (a laptop) and in one 390 px wide (a
+phone), both with a 2x (retina) screen. At 1280 px it checks that:
 
 - no JavaScript error is raised or logged (``javascript``);
-- every file the page loads from the book exists (``resources``);
+- every file the page loads from the book exists, the icons its ``<link rel="icon">``
+  tags declare included (``resources``);
 - every image has loaded, lazy ones included (``images``);
 - MathJax has typeset every math element and no raw TeX is left in the text (``math``);
 - every internal link points to a page of the book, and to an anchor that exists (``links``);
 - no request leaves localhost: each one is recorded and aborted (``offline``).
+
+At both widths, dropdowns opened, it checks that:
+
+- no cell output, table, code block or display equation is wider than the article
+  and left unscrollable: spilling out of it, or clipped by ``overflow: hidden``
+  (inside a box with ``overflow-x: auto`` or ``scroll`` it is fine) (``overflow``);
+- no output shows Keras progress bars (``━━━``, ``ms/step``, ``[====>...]``) (``progress``);
+- no image is shown larger than its pixels allow on a 2x screen: a file narrower
+  than 90 % of twice its width in CSS px, unless it is an SVG, drawn
+  ``image-rendering: pixelated`` (or ``crisp-edges``), or an icon of at most 48 px
+  (``blurry``).
+
+A problem of a layout check names the width it was seen at. A screenshot of every
+page at both widths (its top 6000 px) goes to ``<screenshots>/1280/`` and
+``<screenshots>/390/``, named after the page (``notebooks__01_pca.png``).
 
 The book is served from a local HTTP server on 127.0.0.1 and driven with Playwright
 through Debian's Chromium (no browser download). Run it by hand with::
@@ -24,12 +41,17 @@ import re
 import shutil
 import sys
 import threading
+import time
 import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHECKS = ("javascript", "resources", "images", "math", "links", "offline")
+# Run once per page, at the first (desktop) width.
+PAGE_CHECKS = ("javascript", "resources", "images", "math", "links", "offline")
+# Run at every width.
+LAYOUT_CHECKS = ("overflow", "progress", "blurry")
+CHECKS = PAGE_CHECKS + LAYOUT_CHECKS
 
 # Debian's package; COMPANION_CHROMIUM names another Chromium or Chrome binary.
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -49,6 +71,11 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# The requests that Playwright hands to Python (every other one goes straight to the
+# local server, which saves a round trip per file): any URL with a host, save a loopback one.
+OUTSIDE_URL = re.compile(
+    r"^(?!https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?/)[a-z][a-z0-9+.-]*://", re.IGNORECASE
+)
 # Folders that Sphinx fills with assets and sources, not pages.
 ASSET_FOLDERS = {"_static", "_sources", "_images", "_downloads", ".doctrees"}
 
@@ -57,22 +84,33 @@ IMAGE_TIMEOUT_MS = 20_000
 IDLE_TIMEOUT_MS = 3_000
 MATHJAX_START_MS = 3_000
 MATHJAX_TYPESET_MS = 60_000
-VIEWPORT = {"width": 1280, "height": 900}
-# Long chapters make huge full-page screenshots; the top of a chapter shows the
-# theme, text, math, code and the first figures.
-SCREENSHOT_MAX_HEIGHT = 5_000
+# A laptop, then a phone; the page checks run in the first window.
+VIEWPORTS = ({"width": 1280, "height": 900}, {"width": 390, "height": 844})
+# Both windows have a high-density screen, as phones and retina laptops do.
+DEVICE_SCALE_FACTOR = 2
+# An image is blurry when its file has fewer pixels than this share of the screen
+# pixels it covers; images at most ICON_MAX_WIDTH CSS px wide are icons.
+SHARPNESS = 0.9
+ICON_MAX_WIDTH = 48
+# Sub-pixel rounding: how far (CSS px) content may pass the edge of its box.
+OVERFLOW_TOLERANCE_PX = 1
+# Long chapters make huge full-page screenshots; their top shows the theme, text,
+# math, code and the first figures. Screenshots are taken at one pixel per CSS px.
+SCREENSHOT_MAX_HEIGHT = 6_000
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing a reader would hit on one page."""
+    """One thing a reader would hit on one page (at one window width, for a layout check)."""
 
     page: str
     check: str
     detail: str
+    width: int | None = None
 
     def __str__(self):
-        return f"{self.page}: [{self.check}] {self.detail}"
+        where = self.page if self.width is None else f"{self.page} at {self.width} px"
+        return f"{where}: [{self.check}] {self.detail}"
 
 
 @dataclass
@@ -82,6 +120,12 @@ class Report:
     pages: list
     problems: list = field(default_factory=list)
     screenshots: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, problem):
+        """Record a problem once (the same one seen at two widths counts once)."""
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def of_check(self, check):
         return [problem for problem in self.problems if problem.check == check]
@@ -165,11 +209,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A server that says nothing when a closed tab drops a file it was loading."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(root):
     """Serve ``root`` on a free port of 127.0.0.1; yield the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -276,22 +328,123 @@ async ([startMs, typesetMs]) => {
 
 _LINKS = "() => Array.from(document.querySelectorAll('a[href]')).map((a) => [a.getAttribute('href'), a.href])"
 
+_ICONS = """() => Array.from(document.querySelectorAll('link[rel~="icon" i][href]'), (link) => link.href)"""
+
+_OPEN_DROPDOWNS = "() => { for (const details of document.querySelectorAll('details')) details.open = true; }"
+
+# Candidates are checked against the article's box (and the window): the content of
+# each one, walking up its ancestors, must fit, or meet a box that scrolls sideways
+# before it meets one that clips it or the edge of the article. Only the innermost
+# element of a nested faulty group is reported.
+_OVERFLOW = """
+async (tolerance) => {
+  await document.fonts.ready;
+  const container = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const math = 'mjx-container[display="true"], div.math';
+  const selector = `${math}, table, div.cell_output, div.cell_output pre, .output, div.highlight pre`;
+  const kindOf = (element) => {
+    if (element.matches(math)) return "display math";
+    if (element.matches("table")) return "table";
+    return element.closest("div.cell_output, .output") ? "cell output" : "code block";
+  };
+  const describe = (node) => node.tagName.toLowerCase() + (node.id ? "#" + node.id : "")
+    + Array.from(node.classList).slice(0, 2).map((name) => "." + name).join("");
+  const boxRight = (node) => node.getBoundingClientRect().left + node.clientLeft + node.clientWidth;
+  const article = container.getBoundingClientRect();
+  const edge = Math.min(boxRight(container), document.documentElement.clientWidth);
+  const snippet = (element) => {
+    let text = "";
+    try { text = MathJax.startup.document.getMathItemsWithin(element)[0].math; } catch (error) { text = ""; }
+    return (text || element.textContent).replace(/\\s+/g, " ").trim().slice(0, 60);
+  };
+  const fault = (element) => {
+    const rect = element.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0) return null;  // not laid out
+    let right = Math.max(rect.right, rect.left + element.scrollWidth);
+    const width = Math.round(right - rect.left);
+    for (let node = element; node && node !== container; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      if (/^(inline|contents)$/.test(style.display) || right <= boxRight(node) + tolerance) continue;
+      if (/^(auto|scroll)$/.test(style.overflowX)) { right = node.getBoundingClientRect().right; continue; }
+      if (/^(hidden|clip)$/.test(style.overflowX)) {
+        const box = `${describe(node)} (${Math.round(node.clientWidth)} px wide)`;
+        return `${width} px wide, clipped by overflow: ${style.overflowX} on ${box}`;
+      }
+    }
+    if (right <= edge + tolerance) return null;
+    const spill = Math.round(right - edge);
+    return `${width} px wide, spills ${spill} px out of the article (${Math.round(edge - article.left)} px wide)`;
+  };
+  const found = [];
+  for (const element of container.querySelectorAll(selector)) {
+    const detail = fault(element);
+    if (detail) found.push({ element, detail });
+  }
+  return found
+    .filter(({ element }) => !found.some((other) => other.element !== element && element.contains(other.element)))
+    .map(({ element, detail }) => ({ kind: kindOf(element), detail, snippet: snippet(element) }));
+}
+"""
+
+# Keras 3 bars are runs of "━" (box tables, as in model summaries, mix them with
+# other box-drawing characters); Keras 2 bars are "[====>....]"; both print "ms/step".
+_PROGRESS = """
+() => {
+  const selector = "div.cell_output, .output";
+  const outputs = Array.from(document.querySelectorAll(selector))
+    .filter((output) => !output.parentElement || !output.parentElement.closest(selector));
+  const bar = (line) => (/━/.test(line) && !/[\\u2500\\u2502-\\u257F]/.test(line))
+    || /\\d(?:\\.\\d+)?\\s*[mµu]?s\\/step/.test(line) || /\\d+\\/\\d+\\s*\\[[=>.]+\\]/.test(line);
+  return outputs
+    .map((output) => output.textContent.split("\\n").filter(bar).map((line) => line.replace(/\\s+/g, " ").trim()))
+    .filter((lines) => lines.length > 0);
+}
+"""
+
+_BLURRY = """
+([scale, sharpness, iconMaxWidth]) => {
+  const vector = (source) => /^data:image\\/svg/i.test(source)
+    || /\\.svgz?$/i.test(new URL(source, location.href).pathname);
+  const found = [];
+  for (const image of document.images) {
+    if (!image.complete || image.naturalWidth === 0) continue;  // the images check reports it
+    const width = image.getBoundingClientRect().width;
+    const source = image.currentSrc || image.src;
+    if (width <= iconMaxWidth || vector(source)) continue;
+    if (/pixelated|crisp-edges/.test(getComputedStyle(image).imageRendering)) continue;
+    const needed = Math.ceil(width * scale * sharpness);
+    if (image.naturalWidth < width * scale * sharpness) {
+      found.push({ source, natural: image.naturalWidth, shown: Math.round(width), needed });
+    }
+  }
+  return found;
+}
+"""
+
 
 # --- checking one page ------------------------------------------------------------------------
 
 
 class _PageWatch:
-    """Listens to one page: errors, failed files and requests that leave localhost."""
+    """Listens to one page at every width: errors, failed files and requests that leave localhost."""
 
     def __init__(self, page_name):
         self.page_name = page_name
         self.problems = []
         self.reported_urls = set()
 
-    def add(self, check, detail):
-        problem = Problem(self.page_name, check, detail)
+    def add(self, check, detail, width=None):
+        problem = Problem(self.page_name, check, detail, width)
         if problem not in self.problems:
             self.problems.append(problem)
+
+    def listen(self, page):
+        """Watch a freshly opened browser tab."""
+        page.route(OUTSIDE_URL, self.on_route)
+        page.on("response", self.on_response)
+        page.on("requestfailed", self.on_request_failed)
+        page.on("console", self.on_console)
+        page.on("pageerror", self.on_page_error)
 
     def on_route(self, route):
         url = route.request.url
@@ -326,32 +479,64 @@ class _PageWatch:
         self.add("javascript", f"uncaught {error.name or 'error'}: {error.message}")
 
 
-def check_page(browser, base_url, root, page_name, screenshot=None):
-    """Open one page in a fresh browser context and return its problems."""
+def screenshot_path(screenshot_dir, width, page_name):
+    """``<screenshot_dir>/<width>/<page>.png``, the page's folders joined with ``__``."""
+    name = page_name.removesuffix(".html").replace("/", "__")
+    return Path(screenshot_dir) / str(width) / f"{name}.png"
+
+
+def check_page(contexts, base_url, root, page_name, screenshot_dir=None):
+    """Open one page in every window (``{width: browser context}``).
+
+    The page checks run in the first window, the layout checks in all of them.
+    Returns the page's problems and the screenshots saved (none without ``screenshot_dir``).
+    """
     watch = _PageWatch(page_name)
-    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-    context.route("**/*", watch.on_route)
-    page = context.new_page()
-    page.on("response", watch.on_response)
-    page.on("requestfailed", watch.on_request_failed)
-    page.on("console", watch.on_console)
-    page.on("pageerror", watch.on_page_error)
+    screenshots = []
+    # Every window starts loading the page at once; each is checked when it has loaded.
+    tabs = {width: _open(context, base_url + page_name, watch) for width, context in contexts.items()}
     try:
-        page.goto(base_url + page_name, wait_until="load", timeout=PAGE_TIMEOUT_MS)
-        _check_math(page, watch)
-        for source in page.evaluate(_LOAD_EVERY_IMAGE, IMAGE_TIMEOUT_MS):
-            watch.add("images", f"image did not load: {source}")
-        for href, absolute in page.evaluate(_LINKS):
-            if urllib.parse.urlsplit(absolute).netloc == urllib.parse.urlsplit(base_url).netloc:
-                problem = link_problem(root, page_name, href)
-                if problem:
-                    watch.add("links", problem)
-        _settle(page)
-        if screenshot is not None:
-            _save_screenshot(page, screenshot)
+        for index, (width, page) in enumerate(tabs.items()):
+            page.wait_for_load_state("load", timeout=PAGE_TIMEOUT_MS)
+            if index == 0:
+                _check_content(page, watch, base_url, root, page_name)
+                _settle(page)
+            else:
+                _wait_for_content(page)
+            if screenshot_dir is not None:
+                screenshots.append(_save_screenshot(page, screenshot_path(screenshot_dir, width, page_name)))
+            _check_layout(page, watch, width, base_url)
     finally:
-        context.close()
-    return watch.problems
+        for page in tabs.values():
+            page.close()
+    return watch.problems, screenshots
+
+
+def _open(context, url, watch):
+    """A new tab of ``context``, watched, that has started to load ``url``."""
+    page = context.new_page()
+    watch.listen(page)
+    page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+    return page
+
+
+def _check_content(page, watch, base_url, root, page_name):
+    """The page checks that read the page: math, images, links and icons."""
+    _check_math(page, watch)
+    for source in page.evaluate(_LOAD_EVERY_IMAGE, IMAGE_TIMEOUT_MS):
+        watch.add("images", f"image did not load: {source}")
+    for href, absolute in page.evaluate(_LINKS):
+        if urllib.parse.urlsplit(absolute).netloc == urllib.parse.urlsplit(base_url).netloc:
+            problem = link_problem(root, page_name, href)
+            if problem:
+                watch.add("links", problem)
+    _check_icons(page, watch)
+
+
+def _wait_for_content(page):
+    """Let MathJax typeset and every image load, as the page checks do, before measuring."""
+    page.evaluate(_TYPESET_MATH, [MATHJAX_START_MS, MATHJAX_TYPESET_MS])
+    page.evaluate(_LOAD_EVERY_IMAGE, IMAGE_TIMEOUT_MS)
 
 
 def _check_math(page, watch):
@@ -368,6 +553,43 @@ def _check_math(page, watch):
         watch.add("math", f"raw TeX left in the text: \"{text}\"")
 
 
+def _check_icons(page, watch):
+    """Fetch every declared icon: headless Chromium may request none, so a missing one goes unseen."""
+    for url in page.evaluate(_ICONS):
+        if url in watch.reported_urls or urllib.parse.urlsplit(url).scheme in ("data", "blob"):
+            continue
+        if not is_local(url):
+            watch.add("offline", f"icon {url} is outside the book (the book must work offline)")
+            continue
+        try:
+            response = page.context.request.get(url, fail_on_status_code=False)
+        except Exception as error:  # the server closed the connection, or refused it
+            watch.add("resources", f"could not load the icon {url}: {error}")
+            continue
+        if response.status >= 400:  # worded as a failed request the page made, so it counts once
+            watch.add("resources", f"HTTP {response.status} for {url}")
+        response.dispose()
+        watch.reported_urls.add(url)
+
+
+def _check_layout(page, watch, width, base_url):
+    """The layout checks, every dropdown opened: overflow, progress and blurry."""
+    page.evaluate(_OPEN_DROPDOWNS)
+    for item in page.evaluate(_OVERFLOW, OVERFLOW_TOLERANCE_PX):
+        watch.add("overflow", f"{item['kind']} {item['detail']}: \"{item['snippet']}\"", width)
+    for lines in page.evaluate(_PROGRESS):
+        more = f" (and {len(lines) - 1} more line(s))" if len(lines) > 1 else ""
+        # the same output at every width: no width, so it counts once
+        watch.add("progress", f"Keras progress bar in an output: \"{lines[0][:80]}\"{more}")
+    for image in page.evaluate(_BLURRY, [DEVICE_SCALE_FACTOR, SHARPNESS, ICON_MAX_WIDTH]):
+        watch.add(
+            "blurry",
+            f"image {image['source'].removeprefix(base_url)} is {image['natural']} px wide, shown at "
+            f"{image['shown']} CSS px: a {DEVICE_SCALE_FACTOR}x screen needs at least {image['needed']} px",
+            width,
+        )
+
+
 def _settle(page):
     """Let late requests (widgets, deferred scripts) happen while the page is watched."""
     try:
@@ -377,26 +599,35 @@ def _settle(page):
 
 
 def _save_screenshot(page, path):
+    """The top of the page (at most SCREENSHOT_MAX_HEIGHT CSS px), one pixel per CSS px."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
     height = min(page.evaluate("document.documentElement.scrollHeight"), SCREENSHOT_MAX_HEIGHT)
     page.screenshot(
         path=str(path),
         full_page=True,
-        clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])},
+        scale="css",
+        clip={"x": 0, "y": 0, "width": viewport["width"], "height": max(height, viewport["height"])},
     )
+    return path
 
 
 # --- the whole book ---------------------------------------------------------------------------
 
 
-def screenshot_pages(root, pages):
-    """The landing page and the first chapter (the first page under notebooks/, if any)."""
-    landing = redirect_target(root, "index.html") or "index.html"
-    landing = urllib.parse.urlsplit(urllib.parse.urljoin("http://book/", landing)).path.lstrip("/")
-    chapters = [page for page in pages if page.startswith("notebooks/")]
-    others = [page for page in pages if page != landing and redirect_target(root, page) is None]
-    chapter = (chapters or others or [landing])[0]
-    return {landing: "landing.png", chapter: "chapter.png"}
+@contextmanager
+def open_windows(browser):
+    """One browser context per width of VIEWPORTS, each with a 2x screen: ``{width: context}``."""
+    contexts = {}
+    try:
+        for viewport in VIEWPORTS:
+            contexts[viewport["width"]] = browser.new_context(
+                viewport=viewport, device_scale_factor=DEVICE_SCALE_FACTOR, service_workers="block"
+            )
+        yield contexts
+    finally:
+        for context in contexts.values():
+            context.close()
 
 
 def check_book(root, screenshot_dir=None, pages=None):
@@ -404,17 +635,17 @@ def check_book(root, screenshot_dir=None, pages=None):
 
     Args:
         root: the HTML build folder, e.g. ``_build/html``.
-        screenshot_dir: where to save PNGs of the landing page and a chapter, or None.
+        screenshot_dir: where to save a PNG of every page at every width, or None.
         pages: the pages to check (relative paths); all of them by default.
 
     Raises:
         BookMissingError: ``root`` holds no built book.
         FileNotFoundError: no Chromium to drive.
     """
+    started = time.monotonic()
     root = Path(root).resolve()
     pages = discover_pages(root) if pages is None else list(pages)
     report = Report(pages=pages)
-    shots = screenshot_pages(root, pages) if screenshot_dir is not None else {}
     browser_pages = []
     for page in pages:
         target = redirect_target(root, page)
@@ -424,14 +655,28 @@ def check_book(root, screenshot_dir=None, pages=None):
         # A redirect page (index.html) only has to point to a page that exists.
         problem = link_problem(root, page, target)
         if problem:
-            report.problems.append(Problem(page, "links", f"redirect: {problem}"))
-    with serve(root) as base_url, launch_browser() as browser:
+            report.add(Problem(page, "links", f"redirect: {problem}"))
+    with serve(root) as base_url, launch_browser() as browser, open_windows(browser) as contexts:
         for page in browser_pages:
-            screenshot = Path(screenshot_dir) / shots[page] if page in shots else None
-            report.problems.extend(check_page(browser, base_url, root, page, screenshot))
-            if screenshot is not None:
-                report.screenshots.append(screenshot)
+            problems, screenshots = check_page(contexts, base_url, root, page, screenshot_dir)
+            for problem in problems:
+                report.add(problem)
+            report.screenshots.extend(screenshots)
+    report.seconds = time.monotonic() - started
     return report
+
+
+def summary(report, screenshot_dir=None):
+    """One line per check that found problems, then the totals."""
+    lines = [f"  {check}: {len(report.of_check(check))}" for check in CHECKS if report.of_check(check)]
+    widths = " and ".join(str(viewport["width"]) for viewport in VIEWPORTS)
+    total = (
+        f"{len(report.pages)} pages checked at {widths} px in {report.seconds:.0f} s, "
+        f"{len(report.problems)} problem(s)"
+    )
+    if screenshot_dir is not None:
+        total += f"; screenshots in {screenshot_dir}"
+    return "\n".join((["problems by check:"] + lines if lines else []) + [total])
 
 
 def main(argv=None):
@@ -443,7 +688,7 @@ def main(argv=None):
     report = check_book(args.html, screenshots)
     for problem in report.problems:
         print(problem)
-    print(f"{len(report.pages)} pages checked, {len(report.problems)} problem(s); screenshots in {screenshots}")
+    print(summary(report, screenshots))
     return 1 if report.problems else 0
 
 

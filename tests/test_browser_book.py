@@ -1,10 +1,16 @@
-"""Every page of the built book in headless Chromium: no JavaScript error, images, math, links, offline.
+"""Every page of the built book in headless Chromium, 1280 px and 390 px wide (see ``book_browser``).
+
+Once per page: no JavaScript error, every file and icon there, images loaded, math
+typeset, internal links alive, no request leaving localhost. At both widths: nothing
+wider than the article unless it scrolls, no Keras progress bars, no blurry image on a
+2x screen.
 
 Run after the build (``scripts/test.sh`` does)::
 
     python -m pytest -m book --book-html _build/html
 
-Screenshots of the landing page and of the first chapter go to ``_build/screenshots``.
+A screenshot of every page at both widths goes to ``_build/screenshots/1280/`` and
+``_build/screenshots/390/``.
 """
 
 from pathlib import Path
@@ -49,7 +55,14 @@ def test_no_page_fails_the_check(report, check):
     assert not problems, f"{len(problems)} problem(s) of kind '{check}':\n" + "\n".join(map(str, problems))
 
 
-def test_screenshots_are_saved_for_a_person_to_look_at(report):
-    assert {path.name for path in report.screenshots} == {"landing.png", "chapter.png"}
+def test_every_page_has_a_screenshot_at_every_width(report, book_html):
+    folder = book_html.parent / "screenshots"
+    opened = [page for page in report.pages if book_browser.redirect_target(book_html, page) is None]
+    expected = {
+        book_browser.screenshot_path(folder, viewport["width"], page)
+        for page in opened
+        for viewport in book_browser.VIEWPORTS
+    }
+    assert set(report.screenshots) == expected
     for path in report.screenshots:
         assert path.stat().st_size > 10_000, f"{path} looks empty"

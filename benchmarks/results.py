@@ -14,6 +14,7 @@ import statistics
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import Markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPERS_JSON = ROOT / "benchmarks" / "papers.json"
@@ -88,8 +89,6 @@ def duration_cell(seconds):
 
 def markdown(table, align):
     """A DataFrame as a Markdown table that the page renders (``align``: one ``l`` or ``r`` per column)."""
-    from IPython.display import Markdown
-
     colalign = ["right" if side == "r" else "left" for side in align]
     return Markdown(table.to_markdown(index=False, disable_numparse=True, colalign=colalign))
 
@@ -97,9 +96,14 @@ def markdown(table, align):
 # --- the papers' experiments (papers.json) ---
 
 
+def experiments_of(papers):
+    """The experiments of ``papers`` (None: none), in order."""
+    return list((papers or {}).get("experiments", {}).values())
+
+
 def rows_of(papers):
-    """The rows of every experiment in ``papers`` (None: no rows), in order."""
-    return [row for entry in (papers or {"experiments": {}})["experiments"].values() for row in entry["rows"]]
+    """The rows of every experiment in ``papers``, in order."""
+    return [row for entry in experiments_of(papers) for row in entry["rows"]]
 
 
 def experiment_cell(row):
@@ -132,8 +136,8 @@ def settings_table(papers):
     """How each number was obtained: its run's settings, the terms it adds up from, when and where it was measured."""
     records = [{"Experiment": row["experiment"], "Settings": row["settings"],
                 "Details": "; ".join(f"{label}: {value}" for label, value in row["details"]) or DASH,
-                "Measured": f"{entry['date'][:10]}, {entry['machine']['cpu_model']}"}
-               for entry in (papers or {"experiments": {}})["experiments"].values() for row in entry["rows"]]
+                "Measured": f"{entry['date'][:10]}, {entry['machine']['cpu_model']}" if "date" in entry else DASH}
+               for entry in experiments_of(papers) for row in entry["rows"]]
     return pd.DataFrame(records, columns=["Experiment", "Settings", "Details", "Measured"])
 
 
@@ -146,7 +150,7 @@ def machine_text(machine, versions=None):
 
 def papers_summary(papers):
     """The machines, the total time and the dates of the runs, and whether other jobs slowed them."""
-    entries = [entry for entry in (papers or {"experiments": {}})["experiments"].values() if entry.get("date")]
+    entries = [entry for entry in experiments_of(papers) if "date" in entry]
     if not entries:
         return f"The papers' numbers are {NOT_MEASURED} yet."
     machines = list(dict.fromkeys(machine_text(entry["machine"], entry.get("versions")) for entry in entries))

@@ -4,6 +4,7 @@ FULL = {
     "n_train": 60_000,
     "n_test": 10_000,
     "code_size": 256,
+    "deep_code_size": 64,  # the code of the two-layer stack
     "contraction": 0.01,
     "denoising_level": 0.3,  # the Gaussian corruption of the denoising model compared with
     "epochs": 10,

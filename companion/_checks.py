@@ -1,14 +1,32 @@
-"""Argument checks that raise the messages the course promises."""
+"""Argument checks that raise the messages the course promises.
+
+Every message says what was expected and what was received, in the form
+``Received: name=value``, as Keras' own validation messages do.
+"""
+
+import math
+import numbers
 
 import numpy as np
+
+import keras
 
 
 def positive_int(name, value):
     """Return ``value`` as an int, or raise if it is not a positive integer."""
+    return _integer(name, value, minimum=1, expected="a positive integer")
+
+
+def non_negative_int(name, value):
+    """Return ``value`` as an int, or raise if it is not an integer >= 0 (a seed, for example)."""
+    return _integer(name, value, minimum=0, expected="a non-negative integer")
+
+
+def _integer(name, value, minimum, expected):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer. Received: {name}={value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer. Received: {name}={value}")
+        raise TypeError(f"{name} must be {expected}. Received: {name}={value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}. Received: {name}={value}")
     return int(value)
 
 
@@ -31,9 +49,21 @@ def sizes_tuple(name, value):
     return tuple(positive_int(f"{name}[{i}]", size) for i, size in enumerate(value))
 
 
+def to_numpy(value):
+    """A NumPy array of ``value``: an array, a list, or a tensor of any Keras backend."""
+    if keras.ops.is_tensor(value):
+        return keras.ops.convert_to_numpy(value)  # also detaches PyTorch tensors
+    return np.asarray(value)
+
+
 def array_pair(first, second, names=("x", "x_hat")):
-    """Return two float64 arrays of equal shape, or raise a clear error."""
-    a, b = np.asarray(first, dtype="float64"), np.asarray(second, dtype="float64")
+    """Return two float64 arrays of equal shape, or raise a clear error.
+
+    Raises:
+        ValueError: if the shapes differ, the arrays are not batches (at
+            least 2-D) or the batch is empty.
+    """
+    a, b = to_numpy(first).astype("float64"), to_numpy(second).astype("float64")
     if a.shape != b.shape:
         raise ValueError(
             f"{names[0]} and {names[1]} must have the same shape. "
@@ -43,6 +73,11 @@ def array_pair(first, second, names=("x", "x_hat")):
         raise ValueError(
             f"{names[0]} must be a batch of images or vectors (at least 2-D). "
             f"Received: shape {a.shape}"
+        )
+    if a.size == 0:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must hold at least one value each; an empty batch has no "
+            f"error to measure. Received: {names[0]}.shape={a.shape}"
         )
     return a, b
 
@@ -82,10 +117,66 @@ def filters_tuple(filters):
     return filters
 
 
+def number(name, value, *, low=None, high=None, low_open=False, high_open=False):
+    """Return ``value`` as a float, or raise if it is not a finite number within the bounds.
+
+    Bools, strings, None, NaN and infinities are refused, so that ``level="0.3"``
+    or ``beta=float("inf")`` get a message naming the parameter instead of a
+    comparison error or a silent ``inf`` loss.
+
+    Args:
+        name: the parameter's name, for the message.
+        value: the value received.
+        low, high: the bounds (None: unbounded on that side).
+        low_open, high_open: exclude the bound itself (``> low`` rather than ``>= low``).
+
+    Returns:
+        float.
+
+    Raises:
+        TypeError: if ``value`` is not a real number (bools included).
+        ValueError: if it is NaN, infinite or out of bounds.
+    """
+    expected = f"{name} must be a finite number{_bounds_text(low, high, low_open, high_open)}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{expected}. Received: {name}={value!r}")
+    as_float = float(value)
+    too_low = low is not None and (as_float <= low if low_open else as_float < low)
+    too_high = high is not None and (as_float >= high if high_open else as_float > high)
+    if not math.isfinite(as_float) or too_low or too_high:
+        raise ValueError(f"{expected}. Received: {name}={value}")
+    return as_float
+
+
+def _bounds_text(low, high, low_open, high_open):
+    """`` between 0 and 1``, `` strictly between 0 and 0.5``, `` >= 0``, `` > 0 and <= 1``."""
+    if low is not None and high is not None and low_open == high_open:
+        return f" {'strictly ' if low_open else ''}between {low:g} and {high:g}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high:g}")
+    return " " + " and ".join(parts) if parts else ""
+
+
 def non_negative_number(name, value):
     """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number. Received: {name}={value!r}")
-    if not (value >= 0 and np.isfinite(value)):
-        raise ValueError(f"{name} must be a finite number >= 0. Received: {name}={value}")
-    return float(value)
+    return number(name, value, low=0)
+
+
+def positive_number(name, value):
+    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+    return number(name, value, low=0, low_open=True)
+
+
+def fraction(name, value):
+    """Return ``value`` as a float, or raise if it is not a number between 0 and 1 (both included)."""
+    return number(name, value, low=0, high=1)
+
+
+def boolean(name, value):
+    """Return ``value``, or raise a TypeError if it is not True or False (a NumPy bool is accepted)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+    return bool(value)

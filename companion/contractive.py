@@ -48,7 +48,8 @@ class ContractiveDense(keras.layers.Dense):
         **kwargs: other ``Dense`` arguments; the activation must be sigmoid.
 
     Raises:
-        ValueError: for a negative weight or another activation.
+        TypeError: if ``contraction`` is not a number.
+        ValueError: for a negative or infinite weight, or another activation.
     """
 
     def __init__(self, units, contraction=0.01, **kwargs):
@@ -58,10 +59,9 @@ class ContractiveDense(keras.layers.Dense):
                 "The closed-form contractive penalty needs a sigmoid activation. "
                 f"Received: activation={activation!r}"
             )
-        if not contraction >= 0:
-            raise ValueError(f"contraction must be >= 0. Received: contraction={contraction}")
+        contraction = _checks.non_negative_number("contraction", contraction)
         super().__init__(units, activation="sigmoid", **kwargs)
-        self.contraction = float(contraction)
+        self.contraction = contraction
 
     def call(self, inputs, training=None):
         codes = super().call(inputs)

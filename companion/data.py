@@ -8,11 +8,26 @@
 
 A file that is found but is not a valid MNIST file raises
 :class:`InvalidDataFileError` naming the file; it is never replaced silently.
+Only a failed download (no network) leads to the fallback; any other error
+is raised as it is.
+
+What is loaded is checked by content: keys, shapes, dtypes and labels always,
+and, for a full-size data set (60,000 training and 10,000 test images), the
+SHA-256 of the test images' bytes and the number of test images per label,
+against the known values for MNIST and Fashion-MNIST. So a Fashion-MNIST
+file saved as ``mnist.npz`` is refused with a message that says so. Smaller
+files, such as the tests' synthetic ones, are not full-size and skip that
+identity check. Only the test split is compared: files of the same data set
+may order the training images differently (the MNIST file in the course's
+CI keeps the original labels' order, but not the order of images within a
+digit), while the test images are the original ones in every copy.
 
 ``load_image_patches`` cuts colour patches from the two photographs that
 scikit-learn ships, so it works offline.
 """
 
+import hashlib
+import http.client
 import os
 import warnings
 import zipfile
@@ -31,6 +46,20 @@ IMAGE_SIDE = 28
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _FALLBACK_TEST_SIZE = 297  # 1797 sklearn digits -> 1500 train, 297 test
 PATCH_BAND_WIDTH = 128  # the photographs are split into vertical bands this wide
+
+FULL_SIZE = (60_000, 10_000)  # training and test images of MNIST and Fashion-MNIST
+# SHA-256 of the 10,000 test images as uint8 bytes in C order (the original
+# t10k-images-idx3-ubyte without its 16-byte header), and test images per label.
+KNOWN_TEST_SPLITS = {
+    "MNIST": (
+        "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+        (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+    ),
+    "Fashion-MNIST": (
+        "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a",
+        (1000,) * 10,
+    ),
+}
 
 
 class InvalidDataFileError(ValueError):
@@ -61,11 +90,14 @@ def load_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
         Two ``(images, labels)`` tuples; labels are uint8 digits 0..9.
 
     Raises:
-        InvalidDataFileError: if a data file is found but is not valid MNIST.
+        InvalidDataFileError: if a data file is found but is not valid MNIST
+            (Fashion-MNIST included).
         FileNotFoundError: if ``COMPANION_DATA`` names a folder that does not exist.
-        ValueError, TypeError: if a subset size is not a positive integer.
+        ValueError, TypeError: if a subset size is not a positive integer, or
+            ``flatten`` or ``scale`` is not True or False.
     """
-    splits = _load_dataset(MNIST_FILE, keras.datasets.mnist, fallback=_sklearn_digits)
+    _check_options(n_train, n_test, flatten, scale)
+    splits = _load_dataset("MNIST", MNIST_FILE, keras.datasets.mnist, fallback=_sklearn_digits)
     return _prepare(splits, n_train, n_test, flatten, scale)
 
 
@@ -76,10 +108,14 @@ def load_fashion_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
     in Keras' cache or download. There is no offline fallback.
 
     Raises:
-        DatasetUnavailableError: if neither source can provide the data.
-        InvalidDataFileError: if a data file is found but is not valid.
+        DatasetUnavailableError: if the file is not in ``COMPANION_DATA`` and
+            the download fails for lack of a network.
+        InvalidDataFileError: if a data file is found but is not valid
+            Fashion-MNIST.
+        ValueError, TypeError: for bad options, as :func:`load_mnist`.
     """
-    splits = _load_dataset(FASHION_MNIST_FILE, keras.datasets.fashion_mnist, fallback=None)
+    _check_options(n_train, n_test, flatten, scale)
+    splits = _load_dataset("Fashion-MNIST", FASHION_MNIST_FILE, keras.datasets.fashion_mnist, fallback=None)
     return _prepare(splits, n_train, n_test, flatten, scale)
 
 
@@ -119,10 +155,7 @@ def load_image_patches(patch_size=32, n_train=5000, n_test=1000, *, seed=0):
         )
     n_train = _checks.positive_int("n_train", n_train)
     n_test = _checks.positive_int("n_test", n_test)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a non-negative integer. Received: seed={seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer. Received: seed={seed}")
+    seed = _checks.non_negative_int("seed", seed)
     photos = np.stack(load_sample_images().images)  # (2, 427, 640, 3) uint8
     rng = np.random.default_rng(seed)
     bands = photos.shape[2] // PATCH_BAND_WIDTH
@@ -177,7 +210,7 @@ def read_npz_dataset(path):
     """
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with _open_npz(path) as archive:
             missing = [key for key in _KEYS if key not in archive.files]
             if missing:
                 raise InvalidDataFileError(
@@ -197,6 +230,55 @@ def read_npz_dataset(path):
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
+def _open_npz(path):
+    """``np.load`` of an ``.npz`` archive; an ``.npy`` array under that name is an error."""
+    loaded = np.load(path, allow_pickle=False)
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise InvalidDataFileError(
+            f"{path} holds a single array of shape {loaded.shape} (a .npy file), not a .npz "
+            f"archive of the arrays {list(_KEYS)}. Save one with "
+            "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
+        )
+    return loaded
+
+
+def _identify(x_test, y_test):
+    """The name of the data set whose test split this is, by content, or None.
+
+    Compares the SHA-256 of the images' bytes and the number of images per
+    label with :data:`KNOWN_TEST_SPLITS` (MNIST and Fashion-MNIST).
+
+    Args:
+        x_test: the 10,000 test images, uint8 ``(10000, 28, 28)``.
+        y_test: their labels 0..9.
+
+    Returns:
+        ``"MNIST"``, ``"Fashion-MNIST"`` or None.
+    """
+    digest = hashlib.sha256(np.ascontiguousarray(x_test, dtype=np.uint8).tobytes()).hexdigest()
+    counts = tuple(int(count) for count in np.bincount(y_test, minlength=10))
+    for name, known in KNOWN_TEST_SPLITS.items():
+        if (digest, counts) == known:
+            return name
+    return None
+
+
+def _check_identity(path, expected, splits):
+    """Raise unless a full-size data set is ``expected`` by content; smaller ones are not checked."""
+    (x_train, _), (x_test, y_test) = splits
+    if (len(x_train), len(x_test)) != FULL_SIZE:
+        return
+    found = _identify(x_test, y_test)
+    if found == expected:
+        return
+    if found is None:
+        reason = (f"its {len(x_test):,} test images or their labels differ from {expected}'s "
+                  "(a damaged file, or another data set?)")
+    else:
+        reason = f"it looks like {found} (its test images are {found}'s)"
+    raise InvalidDataFileError(f"{path} is not {expected}: {reason}. Replace it with a {expected} file.")
+
+
 def _check_split(path, split, images, labels):
     problems = []
     if images.dtype != np.uint8:
@@ -210,19 +292,24 @@ def _check_split(path, split, images, labels):
         )
     elif labels.size and (labels.min() < 0 or labels.max() > 9):
         problems.append(f"y_{split} holds labels outside 0..9")
-    if len(images) != len(labels):
+    if images.ndim and labels.ndim and len(images) != len(labels):
         problems.append(f"x_{split} has {len(images)} images but y_{split} {len(labels)} labels")
     if problems:
         raise InvalidDataFileError(f"{path} is not a valid data file: " + "; ".join(problems) + ".")
 
 
-def _load_dataset(filename, keras_module, fallback):
+def _load_dataset(name, filename, keras_module, fallback):
+    """The splits of the data set ``name`` from ``COMPANION_DATA``, Keras, or ``fallback``."""
     folder = data_home()
     if folder is not None and (folder / filename).exists():
-        return read_npz_dataset(folder / filename)
+        splits = read_npz_dataset(folder / filename)
+        _check_identity(folder / filename, name, splits)
+        return splits
     try:
         splits = keras_module.load_data()
-    except Exception as error:  # Keras raises a bare Exception when offline
+    except Exception as error:
+        if not _is_network_failure(error):
+            raise
         if fallback is None:
             raise DatasetUnavailableError(
                 f"Could not find {filename} in {DATA_ENV_VAR} "
@@ -230,20 +317,31 @@ def _load_dataset(filename, keras_module, fallback):
                 f"Put a Keras-format {filename} in a folder and set {DATA_ENV_VAR} to it."
             ) from error
         warnings.warn(
-            f"Real MNIST is not available ({DATA_ENV_VAR} is "
+            f"Real {name} is not available ({DATA_ENV_VAR} is "
             f"{'unset' if folder is None else repr(str(folder)) + ' without ' + filename}, "
             "and the download failed), so the course uses scikit-learn's 8x8 digits "
             "upsampled to 28x28 (1,500 train, 297 test images). Numbers will differ from "
-            f"the book. To use MNIST, put a Keras-format {filename} in a folder and set "
+            f"the book. To use {name}, put a Keras-format {filename} in a folder and set "
             f"{DATA_ENV_VAR} to that folder, or connect to the internet.",
             FallbackDataWarning,
             stacklevel=3,
         )
         return fallback()
-    (x_train, y_train), (x_test, y_test) = splits
-    _check_split(f"Keras' {filename}", "train", x_train, y_train)
-    _check_split(f"Keras' {filename}", "test", x_test, y_test)
+    source = f"Keras' {filename}"
+    for split, (images, labels) in zip(("train", "test"), splits):
+        _check_split(source, split, images, labels)
+    _check_identity(source, name, splits)
     return splits
+
+
+def _is_network_failure(error):
+    """Whether a Keras download failed for lack of a network, rather than for a bug.
+
+    Keras turns ``URLError`` and ``HTTPError`` into a bare
+    ``Exception("URL fetch failure on ...")``; sockets raise ``OSError``
+    (``URLError`` is one too) and a cut connection ``http.client.HTTPException``.
+    """
+    return isinstance(error, (OSError, http.client.HTTPException)) or str(error).startswith("URL fetch failure")
 
 
 def _sklearn_digits():
@@ -262,24 +360,22 @@ def _sklearn_digits():
     return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
 
 
+def _check_options(n_train, n_test, flatten, scale):
+    """Check the loaders' options before any file is read."""
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None:
+            _checks.positive_int(name, value)
+    _checks.boolean("flatten", flatten)
+    _checks.boolean("scale", scale)
+
+
 def _prepare(splits, n_train, n_test, flatten, scale):
+    """The first ``n_train`` and ``n_test`` images (None: all), formatted."""
     (x_train, y_train), (x_test, y_test) = splits
-    keep_train = _subset_size("n_train", n_train, len(x_train))
-    keep_test = _subset_size("n_test", n_test, len(x_test))
     return (
-        (_format(x_train[:keep_train], flatten, scale), y_train[:keep_train]),
-        (_format(x_test[:keep_test], flatten, scale), y_test[:keep_test]),
+        (_format(x_train[:n_train], flatten, scale), y_train[:n_train]),
+        (_format(x_test[:n_test], flatten, scale), y_test[:n_test]),
     )
-
-
-def _subset_size(name, value, available):
-    if value is None:
-        return available
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer or None. Received: {name}={value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer or None. Received: {name}={value}")
-    return min(int(value), available)  # the offline fallback has fewer images
 
 
 def _format(images, flatten, scale):
@@ -304,11 +400,12 @@ def add_gaussian_noise(images, level=0.3, *, seed=0):
         float32 array of the same shape, in [0, 1].
 
     Raises:
-        ValueError: if ``level`` is negative or the images are not in [0, 1].
+        TypeError: if ``level`` is not a number.
+        ValueError: if ``level`` is negative or infinite, or the images are not
+            numbers in [0, 1].
     """
     images = _unit_images(images)
-    if not level >= 0:
-        raise ValueError(f"level must be >= 0. Received: level={level}")
+    level = _checks.non_negative_number("level", level)
     noise = np.random.default_rng(seed).normal(scale=level, size=images.shape)
     return np.clip(images + noise, 0.0, 1.0).astype("float32")
 
@@ -327,10 +424,12 @@ def mask_pixels(images, level=0.3, *, seed=0):
         float32 array of the same shape.
 
     Raises:
-        ValueError: if ``level`` is outside [0, 1] or the images are not in [0, 1].
+        TypeError: if ``level`` is not a number.
+        ValueError: if ``level`` is outside [0, 1] or the images are not
+            numbers in [0, 1].
     """
     images = _unit_images(images)
-    level = _fraction(level)
+    level = _checks.fraction("level", level)
     keep = np.random.default_rng(seed).uniform(size=images.shape) >= level
     return (images * keep).astype("float32")
 
@@ -349,10 +448,12 @@ def add_salt_and_pepper(images, level=0.1, *, seed=0):
         float32 array of the same shape.
 
     Raises:
-        ValueError: if ``level`` is outside [0, 1] or the images are not in [0, 1].
+        TypeError: if ``level`` is not a number.
+        ValueError: if ``level`` is outside [0, 1] or the images are not
+            numbers in [0, 1].
     """
     images = _unit_images(images)
-    level = _fraction(level)
+    level = _checks.fraction("level", level)
     rng = np.random.default_rng(seed)
     hit = rng.uniform(size=images.shape) < level
     salt = rng.uniform(size=images.shape) < 0.5
@@ -360,19 +461,22 @@ def add_salt_and_pepper(images, level=0.1, *, seed=0):
 
 
 def _unit_images(images):
-    images = np.asarray(images, dtype="float32")
-    if images.size and (images.min() < 0.0 or images.max() > 1.0):
+    """``images`` as float32, or a clear error if they are not numbers in [0, 1] (NaN included)."""
+    array = _checks.to_numpy(images)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
+        raise ValueError(
+            "Expected images: an array of numbers in [0, 1]. "
+            f"Received: {type(images).__name__} of dtype {array.dtype}"
+        )
+    array = array.astype("float32")
+    if np.isnan(array).any():
+        raise ValueError(f"The images hold {int(np.isnan(array).sum())} NaN values; expected numbers in [0, 1].")
+    if array.size and (array.min() < 0.0 or array.max() > 1.0):
         raise ValueError(
             "Expected images with values in [0, 1] (load them with scale=True). "
-            f"Received values from {images.min()} to {images.max()}."
+            f"Received values from {array.min()} to {array.max()}."
         )
-    return images
-
-
-def _fraction(level):
-    if not 0.0 <= level <= 1.0:
-        raise ValueError(f"level (a fraction of pixels) must be between 0 and 1. Received: level={level}")
-    return float(level)
+    return array
 
 
 NOISES = {"gaussian": add_gaussian_noise, "masking": mask_pixels, "salt_and_pepper": add_salt_and_pepper}
@@ -394,7 +498,9 @@ def corrupt(images, kind="gaussian", level=0.3, *, seed=0):
         float32 array of the same shape, in [0, 1].
 
     Raises:
-        ValueError: for an unknown kind, a level out of range, or images not in [0, 1].
+        TypeError: if ``level`` is not a number.
+        ValueError: for an unknown kind, a level out of range, or images that
+            are not numbers in [0, 1].
     """
     _checks.one_of("kind", kind, tuple(NOISES))
     return NOISES[kind](images, level, seed=seed)

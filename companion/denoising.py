@@ -25,18 +25,16 @@ class Corruption(keras.layers.Layer):
         seed: seed of the noise (None: drawn from the global Keras seed).
 
     Raises:
-        ValueError: for an unknown kind or a level out of range.
+        TypeError: if ``level`` is not a number.
+        ValueError: for an unknown kind, or a level out of range or infinite.
     """
 
     def __init__(self, kind="gaussian", level=0.3, seed=None, **kwargs):
         super().__init__(**kwargs)
         _checks.one_of("kind", kind, CORRUPTIONS)
-        if kind == "gaussian" and not level >= 0:
-            raise ValueError(f"level (the noise's standard deviation) must be >= 0. Received: level={level}")
-        if kind != "gaussian" and not 0 <= level <= 1:
-            raise ValueError(f"level (a fraction of pixels) must be between 0 and 1. Received: level={level}")
+        check_level = _checks.non_negative_number if kind == "gaussian" else _checks.fraction
         self.kind = kind
-        self.level = float(level)
+        self.level = check_level("level", level)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

@@ -4,6 +4,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from scipy import stats
 
+import keras
+
 from companion import _checks
 from companion.plots import as_images
 
@@ -19,13 +21,13 @@ def prior_quantiles(n=15, tail=0.05):
         A float32 array of shape ``(n,)``, increasing, symmetric about 0.
 
     Raises:
-        TypeError, ValueError: for ``n`` not an integer >= 2 or ``tail`` out of range.
+        TypeError, ValueError: for ``n`` not an integer >= 2 or ``tail`` not a
+            number strictly between 0 and 0.5.
     """
     n = _checks.positive_int("n", n)
     if n < 2:
         raise ValueError(f"n must be at least 2 (the two ends). Received: n={n}")
-    if not 0 < tail < 0.5:
-        raise ValueError(f"tail must be between 0 and 0.5. Received: tail={tail}")
+    tail = _checks.number("tail", tail, low=0, high=0.5, low_open=True, high_open=True)
     return stats.norm.ppf(np.linspace(tail, 1 - tail, n)).astype("float32")
 
 
@@ -43,9 +45,10 @@ def decode_latent_grid(decoder, n=15, *, tail=0.05):
         column ``j`` at ``z1 = positions[j]``.
 
     Raises:
+        TypeError: if ``decoder`` is a whole autoencoder rather than its decoder.
         ValueError: if the decoder does not take 2-D codes.
     """
-    latent_dim = decoder.inputs[0].shape[-1]
+    latent_dim = code_size(decoder, "decode_latent_grid")
     if latent_dim != 2:
         raise ValueError(f"decode_latent_grid needs a decoder of 2-D codes. Received: latent_dim={latent_dim}")
     positions = prior_quantiles(n, tail)
@@ -68,6 +71,7 @@ def plot_latent_grid(decoder, n=15, *, tail=0.05, title="Images decoded over the
         The matplotlib figure.
 
     Raises:
+        TypeError: if ``decoder`` is a whole autoencoder rather than its decoder.
         ValueError: if the decoder does not take 2-D codes.
     """
     images, positions = decode_latent_grid(decoder, n, tail=tail)
@@ -105,7 +109,7 @@ def plot_latent_scatter(
     Raises:
         ValueError: if ``codes`` is not ``(n, 2)`` or ``labels`` does not match.
     """
-    codes, labels = np.asarray(codes), np.asarray(labels)
+    codes, labels = _checks.to_numpy(codes), _checks.to_numpy(labels)
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(f"codes must have shape (n, 2). Received: codes.shape={codes.shape}")
     if labels.shape != (len(codes),):
@@ -143,7 +147,7 @@ def interpolate_codes(start, end, steps=9):
         ValueError, TypeError: for codes of different or non-vector shapes, or
             ``steps`` not a positive integer.
     """
-    start, end = np.asarray(start, dtype="float32"), np.asarray(end, dtype="float32")
+    start, end = _checks.to_numpy(start).astype("float32"), _checks.to_numpy(end).astype("float32")
     if start.shape != end.shape or start.ndim != 1:
         raise ValueError(
             f"start and end must be two codes of the same shape (latent_dim,). "
@@ -170,16 +174,17 @@ def latent_explorer(decoder, *, limit=3.0, step=0.1):
 
     Raises:
         ImportError: if ipywidgets is not installed (with the command to install it).
-        ValueError: if ``limit`` or ``step`` is not a positive number.
+        TypeError: if ``decoder`` is a whole autoencoder rather than its decoder,
+            or ``limit`` or ``step`` is not a number.
+        ValueError: if ``limit`` or ``step`` is not a finite number > 0.
     """
     try:
         import ipywidgets as widgets
     except ImportError as error:
         raise ImportError("The latent explorer needs ipywidgets: pip install ipywidgets") from error
-    for name, value in (("limit", limit), ("step", step)):
-        if not _checks.non_negative_number(name, value) > 0:
-            raise ValueError(f"{name} must be > 0. Received: {name}={value}")
-    latent_dim = decoder.inputs[0].shape[-1]
+    limit = _checks.positive_number("limit", limit)
+    step = _checks.positive_number("step", step)
+    latent_dim = code_size(decoder, "latent_explorer")
     sliders = [
         widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step, description=f"z{i + 1}",
                             continuous_update=False)
@@ -204,7 +209,22 @@ def latent_explorer(decoder, *, limit=3.0, step=0.1):
     return widgets.VBox([*sliders, output])
 
 
+def code_size(decoder, caller):
+    """The size of the codes ``decoder`` takes, or a TypeError saying what to pass instead."""
+    if hasattr(decoder, "encoder") and hasattr(decoder, "decoder"):
+        raise TypeError(
+            f"{caller} needs the decoder of the model, not the whole {type(decoder).__name__}: "
+            f"pass vae.decoder (or model.decoder). Received: decoder={getattr(decoder, 'name', decoder)!r}"
+        )
+    if not hasattr(decoder, "inputs"):
+        raise TypeError(
+            f"{caller} needs a Keras model from codes to images, such as vae.decoder. "
+            f"Received: {type(decoder).__name__}"
+        )
+    return decoder.inputs[0].shape[-1]
+
+
 def _decode(decoder, codes):
     # A direct call, not predict(): predict compiles a new function for every new
     # batch shape, which is slow for one slider move and warns after a few moves.
-    return np.asarray(decoder(codes, training=False))
+    return keras.ops.convert_to_numpy(decoder(codes, training=False))

@@ -47,11 +47,12 @@ def psnr(x, x_hat, data_range=1.0):
         data_range: difference between the largest and smallest possible value.
 
     Raises:
-        ValueError: for different shapes or a non-positive ``data_range``.
+        TypeError: if ``data_range`` is not a number.
+        ValueError: for different shapes, an empty batch, or a ``data_range``
+            that is not a finite number > 0.
     """
     x, x_hat = _checks.array_pair(x, x_hat)
-    if not data_range > 0:
-        raise ValueError(f"data_range must be > 0. Received: data_range={data_range}")
+    data_range = _checks.positive_number("data_range", data_range)
     mse = ((x - x_hat) ** 2).reshape(len(x), -1).mean(axis=1)
     with np.errstate(divide="ignore"):
         return float(np.mean(10 * np.log10(data_range**2 / mse)))
@@ -73,7 +74,7 @@ def principal_angles(basis_a, basis_b):
     Raises:
         ValueError: if the arrays are not 2-D with the same number of rows.
     """
-    a, b = np.asarray(basis_a, dtype="float64"), np.asarray(basis_b, dtype="float64")
+    a, b = _checks.to_numpy(basis_a).astype("float64"), _checks.to_numpy(basis_b).astype("float64")
     if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
         raise ValueError(
             "basis_a and basis_b must be 2-D with the same number of rows (one "
@@ -100,14 +101,16 @@ def noise_gain(model, x, *, noise_std=0.1, seed=0):
         float.
 
     Raises:
-        ValueError: if ``noise_std`` is not positive.
+        TypeError: if ``noise_std`` is not a number.
+        ValueError: if ``noise_std`` is not a finite number > 0, or ``x`` is empty.
     """
-    if not noise_std > 0:
-        raise ValueError(f"noise_std must be > 0. Received: noise_std={noise_std}")
-    x = np.asarray(x, dtype="float32")
+    noise_std = _checks.positive_number("noise_std", noise_std)
+    x = _checks.to_numpy(x).astype("float32")
+    if x.size == 0:
+        raise ValueError(f"x must hold at least one example. Received: x.shape={x.shape}")
     noise = np.random.default_rng(seed).normal(scale=noise_std, size=x.shape).astype("float32")
     predict = (lambda batch: model.predict(batch, verbose=0)) if hasattr(model, "predict") else model
-    passed = np.asarray(predict(x + noise), dtype="float64") - np.asarray(predict(x), dtype="float64")
+    passed = _checks.to_numpy(predict(x + noise)).astype("float64") - _checks.to_numpy(predict(x)).astype("float64")
     return float(np.sum(passed**2) / np.sum(noise.astype("float64") ** 2))
 
 
@@ -130,7 +133,7 @@ def classifier_score(probabilities):
     Raises:
         ValueError: if the rows are not probability distributions.
     """
-    p = np.asarray(probabilities, dtype="float64")
+    p = _checks.to_numpy(probabilities).astype("float64")
     if p.ndim != 2 or len(p) == 0:
         raise ValueError(f"probabilities must have shape (n, classes). Received: shape {p.shape}")
     # 1e-3: float32 softmax outputs sum to 1 within about 1e-6; anything further off

@@ -9,6 +9,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from companion._checks import to_numpy
+
 
 def plot_images(
     images, *, image_shape=None, ncols=10, titles=None, title=None, cmap="gray", value_range=None
@@ -69,10 +71,10 @@ def plot_reconstructions(originals, reconstructions, *, n=10, image_shape=None, 
         reconstructions = list(reconstructions.items())
     elif not isinstance(reconstructions, list):
         reconstructions = [("reconstruction", reconstructions)]
-    originals = np.asarray(originals)
+    originals = to_numpy(originals)
     rows = [("original", originals)]
     for label, batch in reconstructions:
-        batch = np.asarray(batch)
+        batch = to_numpy(batch)
         if batch.shape != originals.shape:
             raise ValueError(
                 f"Reconstructions {label!r} must have the shape of the originals "
@@ -109,7 +111,7 @@ def plot_codes(codes, *, code_shape=None, n=10, title="Codes shown as images"):
     Raises:
         ValueError: if ``codes`` is not 2-D or ``code_shape`` does not fit.
     """
-    codes = np.asarray(codes)
+    codes = to_numpy(codes)
     if codes.ndim != 2:
         raise ValueError(f"codes must be 2-D (n, code_size). Received: shape {codes.shape}")
     code_shape = code_shape or _near_square(codes.shape[1])
@@ -156,7 +158,7 @@ def as_images(batch, image_shape=None):
     Raises:
         ValueError: if the batch cannot be reshaped as asked.
     """
-    batch = np.asarray(batch)
+    batch = to_numpy(batch)
     if image_shape is not None:
         size = math.prod(image_shape)
         if batch[0].size != size:

@@ -13,6 +13,8 @@ import numpy as np
 
 import keras
 
+from companion import _checks
+
 FAST_ENV_VAR = "COMPANION_FAST"
 _TRUE_VALUES = ("1", "true", "yes", "on")
 _FALSE_VALUES = ("", "0", "false", "no", "off")
@@ -77,19 +79,14 @@ def seed_everything(seed=42, *, deterministic=True):
         int: the seed, for printing.
 
     Raises:
-        TypeError: if ``seed`` is not an integer.
+        TypeError: if ``seed`` is not an integer or ``deterministic`` not a bool.
         ValueError: if ``seed`` is negative.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer. Received: seed={seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0. Received: seed={seed}")
-    seed = int(seed)
+    deterministic = _checks.boolean("deterministic", deterministic)
+    seed = _checks.non_negative_int("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds the backend's own generator
-    if not isinstance(deterministic, bool):
-        raise TypeError(f"deterministic must be True or False. Received: deterministic={deterministic!r}")
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from companion import _checks
 from companion.models import build_stacked_autoencoder
 
 _EPSILON = 1e-7  # keeps the logarithms finite when a unit is always on or off
@@ -21,16 +22,13 @@ class KLSparsity(keras.regularizers.Regularizer):
         beta: weight of the penalty (>= 0).
 
     Raises:
-        ValueError: if ``rho`` is not in (0, 1) or ``beta`` is negative.
+        TypeError: if ``rho`` or ``beta`` is not a number.
+        ValueError: if ``rho`` is not in (0, 1) or ``beta`` is negative or infinite.
     """
 
     def __init__(self, rho=0.05, beta=1.0):
-        if not 0 < rho < 1:
-            raise ValueError(f"rho must be strictly between 0 and 1. Received: rho={rho}")
-        if not beta >= 0:
-            raise ValueError(f"beta must be >= 0. Received: beta={beta}")
-        self.rho = float(rho)
-        self.beta = float(beta)
+        self.rho = _checks.number("rho", rho, low=0, high=1, low_open=True, high_open=True)
+        self.beta = _checks.non_negative_number("beta", beta)
 
     def __call__(self, activations):
         rho_hat = ops.clip(ops.mean(activations, axis=0), _EPSILON, 1 - _EPSILON)

@@ -82,7 +82,9 @@ class TiedAutoencoder(Autoencoder):
     """An autoencoder whose decoder layers are ``DenseTranspose`` of its encoder's.
 
     Its config holds the builder's arguments, so that loading a saved model
-    rebuilds the same sharing of kernels before the weights are restored.
+    rebuilds the same sharing of kernels before the weights are restored, and
+    the names of its frozen parts (``trainable=False``), so that a frozen
+    encoder stays frozen after a ``.keras`` round trip (Chapter 3).
     """
 
     def __init__(self, encoder, decoder, architecture, **kwargs):
@@ -90,11 +92,30 @@ class TiedAutoencoder(Autoencoder):
         self.architecture = dict(architecture)
 
     def get_config(self):
-        return {"name": self.name, "architecture": self.architecture}
+        return {"name": self.name, "architecture": self.architecture, "frozen": self._frozen_parts()}
 
     @classmethod
     def from_config(cls, config):
-        return build_tied_autoencoder(**config["architecture"], name=config["name"])
+        model = build_tied_autoencoder(**config["architecture"], name=config["name"])
+        for path in config.get("frozen", ()):
+            model._part(path).trainable = False
+        return model
+
+    def _frozen_parts(self):
+        """Paths of the frozen parts: ``""`` (the whole model), ``"encoder"``, ``"encoder/code"``..."""
+        parts = [("", self)]
+        for sub_model in (self.encoder, self.decoder):
+            parts.append((sub_model.name, sub_model))
+            parts.extend((f"{sub_model.name}/{layer.name}", layer) for layer in sub_model.layers)
+        return [path for path, part in parts if not part.trainable]
+
+    def _part(self, path):
+        """The model itself, a sub-model or a layer of one, by its path in ``_frozen_parts``."""
+        if not path:
+            return self
+        sub_model, _, layer = path.partition("/")
+        sub_model = {self.encoder.name: self.encoder, self.decoder.name: self.decoder}[sub_model]
+        return sub_model.get_layer(layer) if layer else sub_model
 
 
 def build_tied_autoencoder(

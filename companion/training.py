@@ -62,11 +62,13 @@ def train(
 
     Raises:
         TypeError, ValueError: for an unknown optimiser, epochs or batch size
-            that are not positive integers, or a learning rate that is not a
-            positive number.
+            that are not positive integers, a learning rate that is not a
+            finite number > 0, or ``learning_rate``/``cosine_decay`` given
+            with an optimiser instance.
     """
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
+    cosine_decay = _checks.boolean("cosine_decay", cosine_decay)
     _checks.one_of("verbose", verbose, (0, 1, 2))
     steps = epochs * math.ceil(len(x) / batch_size)
     model.compile(
@@ -113,8 +115,7 @@ def _optimizer(optimizer, learning_rate, cosine_decay, steps):
             )
         return optimizer
     _checks.one_of("optimizer", optimizer, tuple(OPTIMIZERS))
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a number > 0. Received: learning_rate={learning_rate!r}")
+    learning_rate = _checks.positive_number("learning_rate", learning_rate)
     if cosine_decay:
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
     return OPTIMIZERS[optimizer](learning_rate)

@@ -30,8 +30,10 @@ def kl_divergence(z_mean, z_log_var):
         z_log_var: log-variances, same shape.
 
     Returns:
-        A tensor of shape ``(batch,)``: the KL of each example, in nats.
+        A tensor of shape ``(batch,)``: the KL of each example, in nats
+        (float32 at least, also for the float16 codes of mixed precision).
     """
+    z_mean, z_log_var = _at_least_float32(z_mean, z_log_var)
     return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
 
 
@@ -47,10 +49,19 @@ def bernoulli_reconstruction_loss(x, x_hat):
         x_hat: predicted probabilities in [0, 1], same shape.
 
     Returns:
-        A tensor of shape ``(batch,)``, in nats.
+        A tensor of shape ``(batch,)``, in nats (float32 at least, also for
+        the float16 outputs of mixed precision).
     """
+    x, x_hat = _at_least_float32(x, x_hat)
     per_value = ops.binary_crossentropy(x, x_hat)
     return ops.sum(ops.reshape(per_value, (ops.shape(per_value)[0], -1)), axis=-1)
+
+
+def _at_least_float32(*tensors):
+    """The tensors cast to one float type of at least 32 bits: losses summed in float16 overflow."""
+    tensors = [ops.convert_to_tensor(tensor) for tensor in tensors]
+    dtype = keras.backend.result_type(*(tensor.dtype for tensor in tensors), "float32")
+    return [ops.cast(tensor, dtype) for tensor in tensors]
 
 
 @keras.saving.register_keras_serializable(package="companion")

@@ -1,6 +1,10 @@
 """companion.data: lookup order, validation of files, fallback and options."""
 
+import hashlib
+import http.client
+import urllib.error
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +153,129 @@ def test_read_npz_dataset_is_public_and_validates(tmp_path, fake_splits):
     path = write_npz(tmp_path, fake_splits, name="custom.npz")
     (x_train, _), _ = data.read_npz_dataset(path)
     assert x_train.shape == (12, 28, 28)
+
+
+@pytest.mark.parametrize("option", ["flatten", "scale"])
+@pytest.mark.parametrize("value", ["no", 1, None])
+def test_flatten_and_scale_must_be_booleans(data_dir, fake_splits, option, value):
+    write_npz(data_dir, fake_splits)
+    with pytest.raises(TypeError, match=rf"{option} must be True or False. Received: {option}={value!r}"):
+        cp.load_mnist(**{option: value})
+    with pytest.raises(TypeError, match=rf"{option}={value!r}"):
+        cp.load_fashion_mnist(**{option: value})
+
+
+def test_a_npy_file_named_like_the_npz_is_named_in_the_error(data_dir, fake_splits):
+    path = data_dir / "mnist.npz"
+    with open(path, "wb") as file:  # np.save(path) would add ".npy" to the name
+        np.save(file, fake_splits["x_train"])
+    with pytest.raises(cp.InvalidDataFileError, match=r"single array of shape \(12, 28, 28\) \(a .npy file\)") as raised:
+        cp.load_mnist()
+    assert str(path) in str(raised.value)
+
+
+def test_zero_dimensional_arrays_are_named_in_the_error(data_dir, fake_splits):
+    fake_splits.update(x_train=np.uint8(3), y_test=np.uint8(1))
+    path = write_npz(data_dir, fake_splits)
+    with pytest.raises(cp.InvalidDataFileError, match=r"x_train has shape \(\), expected \(n, 28, 28\)") as raised:
+        cp.load_mnist()
+    assert str(path) in str(raised.value)
+
+
+# --- which data set a file holds, by content ---
+
+
+@pytest.fixture
+def full_size_is_the_fake_size(monkeypatch, fake_splits):
+    """Make the fake splits count as full-size, and their test split as Fashion-MNIST's."""
+    monkeypatch.setattr(data, "FULL_SIZE", (12, 5))
+    counts = tuple(int(c) for c in np.bincount(fake_splits["y_test"], minlength=10))
+    digest = hashlib.sha256(fake_splits["x_test"].tobytes()).hexdigest()
+    monkeypatch.setitem(data.KNOWN_TEST_SPLITS, "Fashion-MNIST", (digest, counts))
+
+
+def test_fashion_mnist_saved_as_mnist_is_refused(data_dir, fake_splits, full_size_is_the_fake_size):
+    path = write_npz(data_dir, fake_splits)
+    with pytest.raises(cp.InvalidDataFileError, match="is not MNIST: it looks like Fashion-MNIST") as raised:
+        cp.load_mnist()
+    assert str(path) in str(raised.value)
+    write_npz(data_dir, fake_splits, name="fashion-mnist.npz")
+    assert cp.load_fashion_mnist(n_test=2)[1][0].shape == (2, 28, 28)
+
+
+def test_a_full_size_file_of_unknown_content_is_refused(data_dir, fake_splits, full_size_is_the_fake_size):
+    fake_splits["x_test"][0, 0, 0] ^= 1  # one pixel off
+    write_npz(data_dir, fake_splits, name="fashion-mnist.npz")
+    with pytest.raises(cp.InvalidDataFileError, match="is not Fashion-MNIST: its 5 test images or their labels differ"):
+        cp.load_fashion_mnist()
+
+
+def test_keras_data_is_checked_by_content_too(monkeypatch, fake_splits, full_size_is_the_fake_size):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    splits = ((fake_splits["x_train"], fake_splits["y_train"]), (fake_splits["x_test"], fake_splits["y_test"]))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: splits)
+    with pytest.raises(cp.InvalidDataFileError, match="Keras' mnist.npz is not MNIST: it looks like Fashion-MNIST"):
+        cp.load_mnist()
+
+
+def test_small_files_skip_the_identity_check(data_dir, fake_splits, monkeypatch):
+    monkeypatch.setitem(data.KNOWN_TEST_SPLITS, "MNIST", ("not this digest", (0,) * 10))
+    write_npz(data_dir, fake_splits)
+    assert len(cp.load_mnist()[0][0]) == 12  # 12 images are not full-size: no comparison
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist.npz").exists(), reason="needs ../shared/data (the CI's data)")
+def test_the_real_files_are_told_apart(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPANION_DATA", str(SHARED_DATA))
+    assert len(cp.load_mnist(scale=False)[1][0]) == 10_000
+    assert len(cp.load_fashion_mnist(scale=False)[1][0]) == 10_000
+    (tmp_path / "mnist.npz").symlink_to(SHARED_DATA / "fashion-mnist.npz")
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    with pytest.raises(cp.InvalidDataFileError, match=r"mnist.npz is not MNIST: it looks like Fashion-MNIST"):
+        cp.load_mnist()
+
+
+# --- only a network failure leads to the fallback ---
+
+
+def raising(error):
+    """A stand-in for ``load_data`` that fails with ``error``."""
+    def load_data():
+        raise error
+    return load_data
+
+
+@pytest.mark.parametrize("error", [
+    Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -3] Temporary failure"),
+    urllib.error.URLError("[Errno -2] Name or service not known"),
+    ConnectionResetError(104, "Connection reset by peer"),
+    http.client.IncompleteRead(b""),
+], ids=["keras-url-fetch", "url-error", "connection-reset", "incomplete-read"])
+def test_network_failures_lead_to_the_fallback(monkeypatch, error):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", raising(error))
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", raising(error))
+    with pytest.warns(cp.FallbackDataWarning):
+        assert len(cp.load_mnist()[0][0]) == 1500
+    with pytest.raises(cp.DatasetUnavailableError):
+        cp.load_fashion_mnist()
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("a bug in the loader"),
+    ValueError("Incomplete or corrupted file detected. The sha256 file hash does not match"),
+    Exception("something else went wrong"),
+], ids=["bug", "bad-hash", "other-exception"])
+def test_other_failures_are_raised_not_hidden_by_the_fallback(monkeypatch, error):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", raising(error))
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", raising(error))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fallback's warning would fail the test
+        with pytest.raises(type(error), match=str(error)[:20]):
+            cp.load_mnist()
+        with pytest.raises(type(error), match=str(error)[:20]):
+            cp.load_fashion_mnist()

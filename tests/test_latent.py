@@ -29,6 +29,13 @@ def test_prior_quantiles_are_symmetric_and_cut_the_tails():
         cp.prior_quantiles(1)
 
 
+@pytest.mark.parametrize("tail, error", [(0, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
+                                         ("0.05", TypeError), (None, TypeError)])
+def test_prior_quantiles_refuse_a_tail_that_is_not_a_probability(tail, error):
+    with pytest.raises(error, match=r"tail must be a finite number strictly between 0 and 0.5. Received: tail="):
+        cp.prior_quantiles(5, tail=tail)
+
+
 def test_decoded_grid_puts_z1_on_columns_and_z2_on_rows():
     decoder = linear_decoder()
     kernel = np.zeros((2, 16), dtype="float32")
@@ -46,6 +53,21 @@ def test_decoded_grid_puts_z1_on_columns_and_z2_on_rows():
 def test_grid_needs_a_two_dimensional_latent_space():
     with pytest.raises(ValueError, match="Received: latent_dim=3"):
         cp.decode_latent_grid(linear_decoder(3))
+
+
+@pytest.mark.parametrize("helper", [cp.decode_latent_grid, cp.plot_latent_grid, cp.latent_explorer])
+def test_passing_the_whole_vae_says_to_pass_its_decoder(helper):
+    if helper is cp.latent_explorer:
+        pytest.importorskip("ipywidgets")
+    vae = cp.build_vae((28, 28, 1), 2, hidden_sizes=(8,))
+    with pytest.raises(TypeError, match=r"not the whole VAE: pass vae.decoder"):
+        helper(vae)
+    plt.close("all")
+
+
+def test_grid_of_a_vae_decoder_is_a_numpy_array():
+    images, _ = cp.decode_latent_grid(cp.build_vae((28, 28, 1), 2, hidden_sizes=(8,)).decoder, n=2)
+    assert isinstance(images, np.ndarray) and images.shape == (2, 2, 28, 28, 1)
 
 
 def test_plots_have_titles_and_axis_labels():
@@ -94,6 +116,8 @@ def test_explorer_decodes_the_sliders_values_when_one_moves():
     assert (sliders[0].min, sliders[0].max) == (-2.0, 2.0)
     with pytest.raises(ValueError, match="Received: step=0"):
         cp.latent_explorer(decoder, step=0)
+    with pytest.raises(TypeError, match="Received: limit='3'"):
+        cp.latent_explorer(decoder, limit="3")
     np.testing.assert_array_equal(decoder.codes[-1], [[0.0, 0.0]])  # drawn once at the start
     sliders[0].value = 1.5
     np.testing.assert_array_equal(decoder.codes[-1], [[1.5, 0.0]])

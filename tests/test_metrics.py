@@ -1,7 +1,11 @@
 """companion.metrics against hand computations."""
 
+import re
+
 import numpy as np
 import pytest
+
+import keras
 
 import companion as cp
 
@@ -48,9 +52,23 @@ def test_single_vector_is_not_a_batch():
         cp.mse_per_pixel(np.zeros(4), np.zeros(4))
 
 
-def test_psnr_rejects_bad_range():
-    with pytest.raises(ValueError, match="data_range=0"):
-        cp.psnr(np.zeros((1, 2)), np.ones((1, 2)), data_range=0)
+@pytest.mark.parametrize("data_range, error", [(0, ValueError), (-1.0, ValueError), (float("inf"), ValueError),
+                                               (float("nan"), ValueError), ("255", TypeError), (None, TypeError)])
+def test_psnr_rejects_bad_range(data_range, error):
+    with pytest.raises(error, match=r"data_range must be a finite number > 0. Received: data_range="):
+        cp.psnr(np.zeros((1, 2)), np.ones((1, 2)), data_range=data_range)
+
+
+@pytest.mark.parametrize("metric", [cp.mse_per_pixel, cp.squared_error_per_image, cp.psnr])
+@pytest.mark.parametrize("shape", [(0, 4), (0, 28, 28), (3, 0)])
+def test_an_empty_batch_is_explained(metric, shape):
+    with pytest.raises(ValueError, match=rf"must hold at least one value each.*Received: x.shape={re.escape(str(shape))}"):
+        metric(np.zeros(shape), np.zeros(shape))
+
+
+def test_metrics_take_tensors_of_the_backend():
+    x = keras.ops.convert_to_tensor(np.zeros((2, 3), dtype="float32"))
+    assert cp.mse_per_pixel(x, keras.ops.ones((2, 3))) == pytest.approx(1.0)
 
 
 def test_principal_angles_of_known_planes():
@@ -81,12 +99,22 @@ def test_noise_gain_of_identity_and_projection():
 
 
 def test_noise_gain_uses_predict_of_models():
-    import keras
-
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, use_bias=False, kernel_initializer="zeros")])
     assert cp.noise_gain(model, np.ones((10, 3))) == 0.0
 
 
-def test_noise_gain_rejects_bad_std():
-    with pytest.raises(ValueError, match="noise_std=0"):
-        cp.noise_gain(lambda b: b, np.zeros((2, 2)), noise_std=0)
+@pytest.mark.parametrize("noise_std, error", [(0, ValueError), (float("inf"), ValueError), (float("nan"), ValueError),
+                                              ("0.1", TypeError), (True, TypeError)])
+def test_noise_gain_rejects_bad_std(noise_std, error):
+    with pytest.raises(error, match=rf"noise_std must be a finite number > 0. Received: noise_std={noise_std!r}"):
+        cp.noise_gain(lambda b: b, np.zeros((2, 2)), noise_std=noise_std)
+
+
+def test_noise_gain_of_no_examples_is_an_error_not_nan():
+    with pytest.raises(ValueError, match=r"x must hold at least one example. Received: x.shape=\(0, 4\)"):
+        cp.noise_gain(lambda b: b, np.zeros((0, 4)))
+
+
+def test_noise_gain_takes_a_function_that_returns_tensors():
+    x = np.zeros((20, 5), dtype="float32")
+    assert cp.noise_gain(lambda batch: 3 * keras.ops.convert_to_tensor(batch), x) == pytest.approx(9.0)

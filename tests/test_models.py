@@ -112,3 +112,11 @@ def test_training_flag_reaches_the_sub_models():
     x = np.random.default_rng(0).uniform(0.5, 1.0, size=(64, 10)).astype("float32")
     assert model.evaluate(x, x, verbose=0) == pytest.approx(0.0, abs=1e-12)
     assert model.train_on_batch(x, x) > 0.1  # 90% of the inputs masked during training
+
+
+def test_a_frozen_encoder_stays_frozen_after_loading(tmp_path):
+    model = cp.build_stacked_autoencoder((784,), hidden_sizes=(16,), code_size=4)
+    model.encoder.trainable = False
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert len(loaded.trainable_variables) == len(model.trainable_variables) == 4

@@ -1,5 +1,7 @@
 """Noise functions of companion.data and the Corruption layer: seeded, in [0, 1], clear errors."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -59,15 +61,46 @@ def test_zero_level_changes_nothing(images):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda x: cp.add_gaussian_noise(x, -0.1), "std must be >= 0. Received: std=-0.1"),
-        (lambda x: cp.mask_pixels(x, 1.5), "fraction must be between 0 and 1. Received: fraction=1.5"),
-        (lambda x: cp.add_salt_and_pepper(x, -0.2), "fraction=-0.2"),
+        (lambda x: cp.add_gaussian_noise(x, -0.1), "level must be a finite number >= 0. Received: level=-0.1"),
+        (lambda x: cp.mask_pixels(x, 1.5), "level must be a finite number between 0 and 1. Received: level=1.5"),
+        (lambda x: cp.add_salt_and_pepper(x, -0.2), "level=-0.2"),
+        (lambda x: cp.add_gaussian_noise(x, float("inf")), "level=inf"),
+        (lambda x: cp.mask_pixels(x, float("nan")), "level=nan"),
+        (lambda x: cp.corrupt(x, "masking", 2.0), "level=2.0"),
         (lambda x: cp.mask_pixels(x * 255, 0.1), r"values in \[0, 1\] \(load them with scale=True\)"),
     ],
 )
 def test_bad_arguments(images, call, message):
     with pytest.raises(ValueError, match=message):
         call(images)
+
+
+@pytest.mark.parametrize("noise", [cp.add_gaussian_noise, cp.mask_pixels, cp.add_salt_and_pepper])
+@pytest.mark.parametrize("level", ["0.3", None, True, [0.3]])
+def test_a_level_that_is_not_a_number_is_named(images, noise, level):
+    with pytest.raises(TypeError, match=rf"level must be a finite number.*Received: level={re.escape(repr(level))}"):
+        noise(images, level)
+
+
+@pytest.mark.parametrize("noise", [cp.add_gaussian_noise, cp.mask_pixels, cp.add_salt_and_pepper])
+@pytest.mark.parametrize("bad", [None, "images", [["a", "b"]], np.array([[1 + 2j]])], ids=["None", "str", "strings", "complex"])
+def test_images_that_are_not_numbers_are_refused(noise, bad):
+    with pytest.raises(ValueError, match="Expected images: an array of numbers in \\[0, 1\\]"):
+        noise(bad, 0.1)
+
+
+@pytest.mark.parametrize("noise", [cp.add_gaussian_noise, cp.mask_pixels, cp.add_salt_and_pepper])
+def test_nan_pixels_are_refused_not_passed_on(images, noise):
+    images[0, 3, 4] = np.nan
+    images[1, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="The images hold 2 NaN values"):
+        noise(images, 0.1)
+
+
+def test_integer_and_boolean_images_in_range_are_accepted():
+    binary = np.array([[0, 1, 1, 0]])
+    assert cp.mask_pixels(binary, 0.0).dtype == np.float32
+    np.testing.assert_array_equal(cp.mask_pixels(binary.astype(bool), 0.0), binary)
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "masking", "salt_and_pepper"])
@@ -88,12 +121,39 @@ def test_corruption_is_seeded(images):
     np.testing.assert_array_equal(*draws)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"kind": "blur"}, "kind must be one of"),
-                                             ({"kind": "masking", "level": 2}, "between 0 and 1"),
-                                             ({"kind": "gaussian", "level": -1}, "must be >= 0")])
-def test_corruption_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"kind": "blur"}, ValueError, "kind must be one of"),
+        ({"kind": "masking", "level": 2}, ValueError, "between 0 and 1. Received: level=2"),
+        ({"kind": "gaussian", "level": -1}, ValueError, "must be a finite number >= 0. Received: level=-1"),
+        ({"kind": "gaussian", "level": float("inf")}, ValueError, "Received: level=inf"),
+        ({"kind": "salt_and_pepper", "level": float("nan")}, ValueError, "Received: level=nan"),
+        ({"kind": "gaussian", "level": "0.3"}, TypeError, "Received: level='0.3'"),
+        ({"kind": "masking", "level": None}, TypeError, "Received: level=None"),
+        ({"kind": "masking", "level": True}, TypeError, "Received: level=True"),
+    ],
+)
+def test_corruption_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
         cp.Corruption(**kwargs)
+
+
+@pytest.fixture
+def mixed_precision():
+    """Run a test under the mixed_float16 policy, and put float32 back afterwards."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "masking", "salt_and_pepper"])
+def test_denoising_autoencoder_trains_under_mixed_precision(mixed_precision, tiny_images, kind):
+    model = cp.build_denoising_autoencoder((784,), 8, hidden_sizes=(16,), corruption=kind, level=0.3, seed=0)
+    noisy = model.encoder.get_layer("corruption")(tiny_images, training=True)
+    assert keras.backend.standardize_dtype(noisy.dtype) == "float16"
+    model.compile(optimizer="adam", loss="mse")
+    assert np.isfinite(model.train_on_batch(tiny_images, tiny_images))
 
 
 def test_denoising_autoencoder_train_save_load(tiny_images, tmp_path):

@@ -37,11 +37,24 @@ def test_config_round_trip():
     assert isinstance(clone, cp.KLSparsity) and clone.get_config() == {"rho": 0.02, "beta": 3.0}
 
 
-@pytest.mark.parametrize("kwargs, message", [({"rho": 0}, "rho=0"), ({"rho": 1.2}, "rho=1.2"),
-                                             ({"beta": -1}, "beta=-1")])
-def test_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"rho": 0}, ValueError, "rho must be a finite number strictly between 0 and 1. Received: rho=0"),
+        ({"rho": 1.2}, ValueError, "rho=1.2"),
+        ({"rho": float("nan")}, ValueError, "rho=nan"),
+        ({"rho": "0.1"}, TypeError, "Received: rho='0.1'"),
+        ({"beta": -1}, ValueError, "beta must be a finite number >= 0. Received: beta=-1"),
+        ({"beta": float("inf")}, ValueError, "beta=inf"),
+        ({"beta": "3"}, TypeError, "Received: beta='3'"),
+        ({"beta": None}, TypeError, "Received: beta=None"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
         cp.KLSparsity(**kwargs)
+    with pytest.raises(error, match=message):
+        cp.build_sparse_autoencoder(**kwargs)
 
 
 def test_penalty_is_added_to_the_loss_without_batch_division(tiny_images):

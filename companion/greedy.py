@@ -74,11 +74,13 @@ def train_greedy_layerwise(
         list of ``keras.callbacks.History``, one per phase.
 
     Raises:
-        TypeError, ValueError: for a model that is not a mirrored stack, or bad
-            numbers of epochs or batch size.
+        TypeError, ValueError: for a model that is not a mirrored stack, bad
+            numbers of epochs or batch size, or a learning rate that is not a
+            finite number > 0.
     """
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
+    learning_rate = _checks.positive_number("learning_rate", learning_rate)
     pairs = dense_pairs(autoencoder)
     features = np.asarray(x, dtype="float32").reshape(len(x), -1)
     n_inputs = pairs[0][0].kernel.shape[0]

@@ -159,6 +159,8 @@ def as_images(batch, image_shape=None):
         ValueError: if the batch cannot be reshaped as asked.
     """
     batch = to_numpy(batch)
+    if batch.ndim == 0 or len(batch) == 0:
+        raise ValueError(f"Expected a batch of at least one image. Received: shape {batch.shape}")
     if image_shape is not None:
         size = math.prod(image_shape)
         if batch[0].size != size:

@@ -88,10 +88,8 @@ def seed_everything(seed=42, *, deterministic=True):
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds the backend's own generator
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        # the one TensorFlow-only line of the package; only enable_... is public API
+        from tensorflow.python.framework import config as tf_config
 
-        if deterministic:
-            tf.config.experimental.enable_op_determinism()
-        else:
-            tf.config.experimental.disable_op_determinism()
+        (tf_config.enable_op_determinism if deterministic else tf_config.disable_op_determinism)()
     return seed

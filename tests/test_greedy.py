@@ -62,5 +62,9 @@ def test_bad_inputs(data):
         cp.train_greedy_layerwise(model, data[:, :100])
     with pytest.raises(ValueError, match="epochs=0"):
         cp.train_greedy_layerwise(model, data, epochs=0)
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0. Received: learning_rate=inf"):
+        cp.train_greedy_layerwise(model, data, learning_rate=float("inf"))
+    with pytest.raises(TypeError, match="Received: learning_rate='1e-3'"):
+        cp.train_greedy_layerwise(model, data, learning_rate="1e-3")
     with pytest.raises(TypeError, match="Expected an autoencoder with .encoder"):
         cp.train_greedy_layerwise(keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)]), data)

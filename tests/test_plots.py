@@ -46,6 +46,19 @@ def test_colour_images_are_shown_in_colour():
     assert shown_images(fig)[0].shape == (5, 5, 3)
 
 
+@pytest.mark.parametrize("empty", [np.zeros((0, 784)), np.zeros((0, 28, 28)), np.float32(0.5)])
+def test_an_empty_batch_is_explained(empty):
+    with pytest.raises(ValueError, match=r"Expected a batch of at least one image. Received: shape"):
+        cp.plot_images(empty)
+
+
+def test_tensors_of_the_backend_are_shown():
+    import keras
+
+    fig = cp.plot_images(keras.ops.zeros((2, 4, 4)))
+    assert [img.shape for img in shown_images(fig)] == [(4, 4)] * 2
+
+
 def test_non_square_vectors_need_a_shape():
     with pytest.raises(ValueError, match="pass image_shape"):
         cp.plot_images(np.zeros((2, 10)))

@@ -1,6 +1,9 @@
 """companion.runtime: fast mode, budgets and seeding."""
 
+import os
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -43,7 +46,36 @@ def test_seed_everything_repeats_all_generators():
     assert draws() != first
 
 
-@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError), ("3", TypeError)])
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError), ("3", TypeError), (True, TypeError)])
 def test_bad_seed(seed, error):
-    with pytest.raises(error, match="seed"):
+    with pytest.raises(error, match=rf"seed must be a non-negative integer. Received: seed={seed!r}"):
         cp.seed_everything(seed)
+
+
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_deterministic_switches_tensorflow_op_determinism(deterministic):
+    assert cp.seed_everything(3, deterministic=deterministic) == 3
+    if keras.backend.backend() == "tensorflow":
+        from tensorflow.python.framework import config
+
+        assert config.is_op_determinism_enabled() is deterministic
+
+
+@pytest.mark.parametrize("deterministic", ["yes", 1, None])
+def test_deterministic_must_be_a_bool(deterministic):
+    with pytest.raises(TypeError, match=rf"deterministic must be True or False. Received: deterministic={deterministic!r}"):
+        cp.seed_everything(0, deterministic=deterministic)
+
+
+@pytest.mark.slow
+def test_importing_companion_leaves_tf_cpp_min_log_level_alone():
+    """The variable is the learner's; TensorFlow itself sets it to "1" on import if unset, companion adds nothing."""
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+
+    def value_after(module):
+        script = f"import os, {module}; print(repr(os.environ.get('TF_CPP_MIN_LOG_LEVEL')))"
+        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout.strip().splitlines()[-1]
+
+    assert value_after("companion") == value_after("keras") in ("None", "'1'")

@@ -70,9 +70,10 @@ def chapter_settings(chapter, *, fast=None):
         Settings: read as attributes, e.g. ``settings.epochs``.
 
     Raises:
-        TypeError, ValueError: for an unknown chapter, or a ``COMPANION_FAST``
-            value that is not understood.
+        TypeError, ValueError: for an unknown chapter, a ``fast`` that is
+            neither None nor a bool, or a ``COMPANION_FAST`` value that is not
+            understood.
     """
     module = chapter_module(chapter)
-    fast = fast_mode() if fast is None else fast
+    fast = fast_mode() if fast is None else _checks.boolean("fast", fast)
     return Settings(chapter, module.FAST if fast else module.FULL, "fast" if fast else "full")

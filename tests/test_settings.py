@@ -1,0 +1,88 @@
+"""cp.chapter_settings and every chapter's settings module."""
+
+import pytest
+
+import companion as cp
+from companion import settings
+
+CHAPTERS = settings.chapters()
+
+
+def test_every_chapter_with_a_notebook_has_settings():
+    assert CHAPTERS == list(range(1, len(CHAPTERS) + 1)) and len(CHAPTERS) >= 9
+
+
+@pytest.mark.parametrize("value, mode", [("1", "fast"), ("0", "full"), (None, "full")])
+def test_the_mode_follows_companion_fast(monkeypatch, value, mode):
+    if value is None:
+        monkeypatch.delenv("COMPANION_FAST", raising=False)
+    else:
+        monkeypatch.setenv("COMPANION_FAST", value)
+    chosen = cp.chapter_settings(5)
+    module = settings.chapter_module(5)
+    assert chosen.mode == mode
+    assert chosen.as_dict() == (module.FAST if mode == "fast" else module.FULL)
+    assert chosen.n_train == chosen.as_dict()["n_train"]
+
+
+def test_the_mode_can_be_chosen_explicitly(monkeypatch):
+    monkeypatch.setenv("COMPANION_FAST", "1")
+    assert cp.chapter_settings(2, fast=False).as_dict() == settings.chapter_module(2).FULL
+    monkeypatch.setenv("COMPANION_FAST", "0")
+    assert cp.chapter_settings(2, fast=True).mode == "fast"
+
+
+def test_settings_are_a_copy():
+    chosen = cp.chapter_settings(1, fast=True)
+    chosen.as_dict()["n_train"] = -1
+    assert cp.chapter_settings(1, fast=True).n_train > 0 and chosen.n_train > 0
+
+
+@pytest.mark.parametrize("chapter, error, message", [
+    (99, ValueError, r"chapter must be one of \[1, 2, .*\]. Received: chapter=99"),
+    (0, ValueError, "Received: chapter=0"),
+    ("5", TypeError, "Received: chapter='5'"),
+    (5.0, TypeError, "Received: chapter=5.0"),
+])
+def test_unknown_chapter(chapter, error, message):
+    with pytest.raises(error, match=message):
+        cp.chapter_settings(chapter)
+
+
+def test_an_unknown_fast_value_is_refused():
+    with pytest.raises(TypeError, match="fast must be True or False. Received: fast='yes'"):
+        cp.chapter_settings(1, fast="yes")
+
+
+def test_an_unknown_setting_lists_the_known_ones():
+    chosen = cp.chapter_settings(9, fast=True)
+    with pytest.raises(AttributeError, match=r"Chapter 9 has no setting 'epoch'. Its settings are: .*n_train"):
+        chosen.epoch  # noqa: B018
+
+
+def test_repr_shows_the_mode_and_every_value():
+    text = repr(cp.chapter_settings(3, fast=True))
+    assert text.startswith("Chapter 3 settings (fast run):")
+    assert all(f"  {key} = " in text for key in settings.chapter_module(3).FAST)
+
+
+def trains_more(key):
+    """Settings whose larger value means more training: epochs and counts (``n_*``)."""
+    return "epochs" in key or key.startswith("n_")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_fast_and_full_have_the_same_keys(chapter):
+    module = settings.chapter_module(chapter)
+    assert set(module.FAST) == set(module.FULL)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_fast_never_trains_more_than_full(chapter):
+    module = settings.chapter_module(chapter)
+    for key, full in module.FULL.items():
+        fast = module.FAST[key]
+        if trains_more(key):
+            assert fast <= full, f"ch{chapter:02d}: FAST[{key!r}] = {fast} > FULL's {full}"
+        if "seed" in key and isinstance(full, tuple):
+            assert len(fast) <= len(full), f"ch{chapter:02d}: FAST has more {key} than FULL"

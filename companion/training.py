@@ -8,6 +8,8 @@ bars; a learner who wants the logs passes ``verbose=2`` (or 1).
 
 import math
 
+import numpy as np
+
 import keras
 
 from companion import _checks
@@ -139,5 +141,6 @@ def glue(name, value):
         from myst_nb import glue as myst_glue
     except ImportError:  # Colab and plain Jupyter: no book to paste into
         return value
-    myst_glue(name, value, display=False)
+    # a NumPy scalar would be pasted as "np.float64(...)", which the page cannot format
+    myst_glue(name, value.item() if isinstance(value, np.generic) else value, display=False)
     return value

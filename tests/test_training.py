@@ -133,3 +133,12 @@ def test_glue_with_myst_nb_records_the_value_without_showing_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "myst_nb", fake)
     assert cp.glue("ch01_mse_ratio", 1.004) == 1.004
     assert calls == [("ch01_mse_ratio", 1.004, False)]
+
+
+def test_glue_records_numpy_scalars_as_plain_numbers(monkeypatch):
+    calls = []
+    fake = types.ModuleType("myst_nb")
+    fake.glue = lambda name, value, display=True: calls.append(value)
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    cp.glue("ch01_mse_ratio", np.float32(1.5))
+    assert calls == [1.5] and type(calls[0]) is float

@@ -7,10 +7,19 @@ FULL = {
     "n_patch_test": 2_000,
     "filters": (16, 32),
     "code_size": 32,
-    "epochs": 6,  # at most: early stopping may end sooner
+    "patch_code_size": 64,
+    "epochs": 6,
     "patch_epochs": 8,
     "learning_rate": 2e-3,
-    "gaussian_levels": {"MNIST": 0.3, "patches": 0.1},
+    "batch_size": 32,
+    # early stopping: few training digits, so that the validation loss stops improving
+    "n_few": 256,
+    "few_max_epochs": 40,
+    # the corruption levels of the denoisers (Chapter 5's kinds)
+    "noise_levels": {
+        "MNIST": {"gaussian": 0.3, "masking": 0.3, "salt_and_pepper": 0.1},
+        "patches": {"gaussian": 0.1, "masking": 0.3, "salt_and_pepper": 0.1},
+    },
 }
 FAST = {**FULL, "n_train": 3_000, "n_test": 2_000, "n_patches": 2_000, "n_patch_test": 1_000, "epochs": 3,
         "patch_epochs": 4}

@@ -5,6 +5,7 @@ FULL = {
     "n_test": 10_000,
     "epochs_2d": 15,
     "epochs_16d": 6,
+    "classifier_epochs": 3,  # the digit classifier behind the classifier score
     "learning_rate": 1e-3,
     "batch_size": 128,
 }

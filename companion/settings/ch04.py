@@ -12,6 +12,8 @@ FULL = {
     "n_labels": 300,
     "seeds": (1, 2, 3, 4, 5),
     "classifier_epochs": 60,
+    "classifier_batch_size": 32,
+    "classifier_learning_rate": 1e-3,
 }
 FAST = {
     **FULL,

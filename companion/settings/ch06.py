@@ -8,6 +8,7 @@ FULL = {
     "beta": 0.01,
     "rhos": (0.02, 0.05, 0.1),
     "betas": (0.0, 0.001, 0.01, 0.03),
+    "l1": 1e-5,  # weight of the L1 activity penalty that the KL penalty is compared with
     "epochs": 10,
     "learning_rate": 3e-3,
     "batch_size": 128,

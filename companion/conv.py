@@ -127,15 +127,20 @@ def check_divisible(input_shape, levels):
 
 def _downsample(x, size, level, downsampling, conv):
     """One encoder level: halve the height and width, with ``size`` filters."""
+    name = f"encoder_conv_{level}"
     if downsampling == "strided":
-        return keras.layers.Conv2D(size, strides=2, name=f"encoder_conv_{level}", **conv)(x)
-    x = keras.layers.Conv2D(size, name=f"encoder_conv_{level}", **conv)(x)
-    return keras.layers.MaxPooling2D(2, padding="same", name=f"encoder_pool_{level}")(x)
+        return keras.layers.Conv2D(size, strides=2, name=name, **conv)(x)
+    x = keras.layers.Conv2D(size, name=name, **conv)(x)
+    name = f"encoder_pool_{level}"
+    return keras.layers.MaxPooling2D(2, padding="same", name=name)(x)
 
 
 def _upsample(y, size, level, decoder, conv):
-    """One decoder level: double the height and width, with ``size`` filters."""
+    """One decoder level: double height and width, with ``size`` filters."""
     if decoder == "transpose":
-        return keras.layers.Conv2DTranspose(size, strides=2, name=f"decoder_deconv_{level}", **conv)(y)
+        name = f"decoder_deconv_{level}"
+        return keras.layers.Conv2DTranspose(
+            size, strides=2, name=name, **conv
+        )(y)
     y = keras.layers.UpSampling2D(2, name=f"decoder_upsample_{level}")(y)
     return keras.layers.Conv2D(size, name=f"decoder_conv_{level}", **conv)(y)

@@ -84,8 +84,10 @@ class Sampling(keras.layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        # the noise takes the dtype of the means (float16 under mixed precision)
-        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
+        # noise of the means' dtype (float16 under mixed precision)
+        eps = keras.random.normal(
+            ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator
+        )
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def compute_output_shape(self, input_shape):
@@ -132,17 +134,20 @@ class VAE(Autoencoder):
     def call(self, inputs, training=None):
         z_mean, z_log_var = self.encoder(inputs, training=training)
         codes = self.sampling([z_mean, z_log_var])
-        # Adding the KL here, inside call(), lets every backend's train step see it.
+        # Added here, inside call(), the KL reaches every backend's train step.
         self.add_loss(ops.mean(kl_divergence(z_mean, z_log_var)))
         return self.decoder(codes, training=training)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         reconstruction = bernoulli_reconstruction_loss(x, y_pred)
-        # The model's own loss, added in call(), comes first; any others come from
-        # its layers (regularisers) and are added without the weight beta.
+        # The model's own loss, added in call(), comes first; any others
+        # come from its layers (regularisers), added without the weight beta.
         kl, *other_losses = self.losses
         self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl, sample_weight=ops.shape(reconstruction)[0])
+        batch_size = ops.shape(reconstruction)[0]
+        self.kl_tracker.update_state(kl, sample_weight=batch_size)
         total = ops.mean(reconstruction) + self.beta * kl
         for loss in other_losses:
             total = total + ops.sum(loss)

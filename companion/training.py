@@ -95,12 +95,23 @@ def train(
 
 
 def summary_line(name, logs):
-    """``"name: 10 epochs, loss 0.0123, val_loss 0.0125"``: the last value of each log."""
+    """``"name: 10 epochs, loss 0.0123, val_loss 0.0125"``: the last value of each log.
+
+    Lines longer than 79 characters are wrapped, with the continuation indented.
+    """
     epochs = len(next(iter(logs.values()), []))
     # the loss first, then the other metrics, then their validation twins
     order = sorted(logs, key=lambda key: (key.startswith("val_"), key.removeprefix("val_") != "loss", key))
-    values = ", ".join(f"{key} {_short(logs[key][-1])}" for key in order if logs[key])
-    return f"{name}: {epochs} epoch{'s' if epochs != 1 else ''}, {values}"
+    items = [f"{name}: {epochs} epoch{'s' if epochs != 1 else ''}"]
+    items += [f"{key} {_short(logs[key][-1])}" for key in order if logs[key]]
+    lines = [items[0]]
+    for item in items[1:]:  # break between items, never inside one: 79 columns at most
+        if len(lines[-1]) + len(item) + 2 > 79:
+            lines[-1] += ","
+            lines.append("    " + item)
+        else:
+            lines[-1] += ", " + item
+    return "\n".join(lines)
 
 
 def _short(value):

@@ -51,7 +51,7 @@ def test_classifier_with_labels_and_metrics(x, capsys):
     history = cp.train(classifier(), x, labels, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                        epochs=2, batch_size=10, validation_data=(x[:10], labels[:10]))
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    line = capsys.readouterr().out.strip()
+    line = " ".join(capsys.readouterr().out.split())  # a long summary wraps
     # the loss first, then the other metrics, then their validation twins
     assert re.fullmatch(r"classifier: 2 epochs, loss \S+, accuracy \S+, val_loss \S+, val_accuracy \S+", line)
 
@@ -142,3 +142,13 @@ def test_glue_records_numpy_scalars_as_plain_numbers(monkeypatch):
     monkeypatch.setitem(sys.modules, "myst_nb", fake)
     cp.glue("ch01_mse_ratio", np.float32(1.5))
     assert calls == [1.5] and type(calls[0]) is float
+
+
+def test_a_long_summary_is_wrapped_to_the_page():
+    logs = {name: [123.456] for name in ("loss", "reconstruction_loss", "kl_loss",
+                                         "val_loss", "val_reconstruction_loss", "val_kl_loss")}
+    lines = cp.training.summary_line("variational_autoencoder", logs).splitlines()
+    assert len(lines) > 1 and all(len(line) <= 79 for line in lines)
+    assert all(line.startswith("    ") for line in lines[1:])
+    # each value stays beside its name
+    assert " ".join(lines).count("123.5") == 6 and not any(line.rstrip().endswith("loss") for line in lines)

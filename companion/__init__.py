@@ -45,7 +45,7 @@ from companion.models import (
     build_nonlinear_autoencoder,
     build_stacked_autoencoder,
 )
-from companion.plots import plot_codes, plot_history, plot_images, plot_reconstructions
+from companion.plots import plot_codes, plot_history, plot_images, plot_reconstructions, plot_signed_images
 from companion.runtime import budget, fast_mode, seed_everything
 from companion.settings import chapter_settings
 from companion.training import glue, train
@@ -115,6 +115,7 @@ __all__ = [
     "plot_latent_grid",
     "plot_latent_scatter",
     "plot_reconstructions",
+    "plot_signed_images",
     "principal_angles",
     "prior_quantiles",
     "psnr",

@@ -49,6 +49,37 @@ def plot_images(
     return fig
 
 
+def plot_signed_images(images, *, image_shape=None, ncols=10, titles=None, title=None, label="value"):
+    """Show signed values (weights, filters, differences) with white at zero.
+
+    Every image shares one diverging colour map, ``RdBu_r``, with limits
+    symmetric about zero (plus and minus the largest absolute value of all the
+    images): red is positive, blue negative, white zero, and one colour bar says
+    how much. Used for the weights and features of Chapters 3 to 6.
+
+    Args:
+        images: array ``(n, h, w)`` or flat ``(n, d)`` of signed values.
+        image_shape: shape of one image for flat input (default: a square).
+        ncols: images per row.
+        titles: optional list of one title per image.
+        title: title of the figure.
+        label: what the values are, written along the colour bar.
+
+    Returns:
+        matplotlib.figure.Figure.
+
+    Raises:
+        ValueError: if the images cannot be shown with the given shape.
+    """
+    images = as_images(to_numpy(images), image_shape)
+    limit = float(np.max(np.abs(images))) or 1.0  # all zeros: any symmetric range
+    fig = plot_images(images, ncols=ncols, titles=titles, title=title, cmap="RdBu_r",
+                      value_range=(-limit, limit))
+    shown = [ax.images[0] for ax in fig.axes if ax.images]
+    fig.colorbar(shown[0], ax=fig.axes, shrink=0.8, label=label)
+    return fig
+
+
 def plot_reconstructions(originals, reconstructions, *, n=10, image_shape=None, title=None):
     """Originals in the top row, each model's reconstructions in a row below.
 

@@ -82,3 +82,17 @@ def test_history_plots_train_and_validation():
 def test_history_unknown_metric():
     with pytest.raises(ValueError, match=r"'mae' is not in the history. Available: \['loss'\]"):
         cp.plot_history({"loss": [1.0]}, metrics=("mae",))
+
+
+def test_signed_images_are_centred_on_zero_with_a_colour_bar():
+    weights = np.random.default_rng(0).normal(loc=0.3, size=(6, 16))  # mostly positive
+    fig = cp.plot_signed_images(weights, label="weight")
+    shown = [ax.images[0] for ax in fig.axes if ax.images]
+    largest = np.abs(weights).max()
+    for image in shown:
+        low, high = image.get_clim()
+        assert low == pytest.approx(-largest) and high == pytest.approx(largest)
+        assert image.get_cmap().name == "RdBu_r"
+    colour_bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(colour_bars) == 1 and colour_bars[0].get_ylabel() == "weight"
+    plt.close(fig)

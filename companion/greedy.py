@@ -82,7 +82,7 @@ def train_greedy_layerwise(
     batch_size = _checks.positive_int("batch_size", batch_size)
     learning_rate = _checks.positive_number("learning_rate", learning_rate)
     pairs = dense_pairs(autoencoder)
-    features = np.asarray(x, dtype="float32").reshape(len(x), -1)
+    features = _checks.to_numpy(x).astype("float32").reshape(len(x), -1)
     n_inputs = pairs[0][0].kernel.shape[0]
     if features.shape[1] != n_inputs:
         raise ValueError(

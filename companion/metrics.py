@@ -72,13 +72,14 @@ def principal_angles(basis_a, basis_b):
         np.ndarray: the ``min(k, m)`` angles, smallest first.
 
     Raises:
-        ValueError: if the arrays are not 2-D with the same number of rows.
+        ValueError: if the arrays are not 2-D with the same number of rows, or
+            one of them is empty.
     """
     a, b = _checks.to_numpy(basis_a).astype("float64"), _checks.to_numpy(basis_b).astype("float64")
-    if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
+    if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0] or not a.size or not b.size:
         raise ValueError(
             "basis_a and basis_b must be 2-D with the same number of rows (one "
-            f"column per basis vector). Received shapes {a.shape} and {b.shape}"
+            f"column per basis vector, at least one). Received shapes {a.shape} and {b.shape}"
         )
     return np.sort(np.degrees(subspace_angles(a, b)))
 

@@ -88,6 +88,8 @@ def test_principal_angles_ignore_the_basis():
 def test_principal_angles_bad_shapes():
     with pytest.raises(ValueError, match=r"same number of rows.*\(5, 2\) and \(4, 2\)"):
         cp.principal_angles(np.zeros((5, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"at least one\). Received shapes \(5, 0\) and \(5, 2\)"):
+        cp.principal_angles(np.zeros((5, 0)), np.ones((5, 2)))
 
 
 def test_noise_gain_of_identity_and_projection():

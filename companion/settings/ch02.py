@@ -6,8 +6,10 @@ FULL = {
     "hidden_sizes": (128, 64),
     "code_size": 32,
     "epochs": 30,
-    "learning_rate": 1e-3,
+    "learning_rate": 1e-3,  # Adam, decayed to 0 along a cosine
     "batch_size": 64,
     "wide_epochs": 10,
 }
-FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs": 12, "learning_rate": 3e-3, "wide_epochs": 4}
+# Fewer digits and epochs, and a larger learning rate; the deep model still needs
+# about 5,000 steps before the shallow one levels off behind it.
+FAST = {**FULL, "n_train": 20_000, "n_test": 2_000, "epochs": 15, "learning_rate": 3e-3, "wide_epochs": 4}

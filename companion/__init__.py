@@ -45,8 +45,8 @@ from companion.models import (
     build_nonlinear_autoencoder,
     build_stacked_autoencoder,
 )
-from companion.plots import plot_codes, plot_history, plot_images, plot_reconstructions, plot_signed_images
-from companion.runtime import budget, fast_mode, seed_everything
+from companion.plots import plot_history, plot_images, plot_reconstructions, plot_signed_images
+from companion.runtime import fast_mode, seed_everything
 from companion.settings import chapter_settings
 from companion.training import glue, train
 from companion.sparse import KLSparsity, build_sparse_autoencoder
@@ -81,7 +81,6 @@ __all__ = [
     "add_gaussian_noise",
     "add_salt_and_pepper",
     "bernoulli_reconstruction_loss",
-    "budget",
     "build_contractive_autoencoder",
     "build_conv_autoencoder",
     "build_denoising_autoencoder",
@@ -109,7 +108,6 @@ __all__ = [
     "mask_pixels",
     "mse_per_pixel",
     "noise_gain",
-    "plot_codes",
     "plot_history",
     "plot_images",
     "plot_latent_grid",

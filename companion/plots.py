@@ -1,4 +1,4 @@
-"""Figures shared by the chapters: image grids, reconstructions, codes, histories.
+"""Figures shared by the chapters: image grids, reconstructions, signed weights, histories.
 
 Every helper returns its matplotlib ``Figure`` and works for any image size:
 flat vectors are reshaped to squares unless ``image_shape`` says otherwise.
@@ -126,29 +126,6 @@ def plot_reconstructions(originals, reconstructions, *, n=10, image_shape=None, 
     return fig
 
 
-def plot_codes(codes, *, code_shape=None, n=10, title="Codes shown as images"):
-    """Show code vectors as small images (e.g. a 32-D code as 4x8 pixels).
-
-    Args:
-        codes: array ``(n, code_size)``.
-        code_shape: ``(rows, cols)`` with ``rows * cols == code_size``
-            (default: the most square factorisation).
-        n: how many codes to show.
-        title: title of the figure.
-
-    Returns:
-        matplotlib.figure.Figure.
-
-    Raises:
-        ValueError: if ``codes`` is not 2-D or ``code_shape`` does not fit.
-    """
-    codes = to_numpy(codes)
-    if codes.ndim != 2:
-        raise ValueError(f"codes must be 2-D (n, code_size). Received: shape {codes.shape}")
-    code_shape = code_shape or _near_square(codes.shape[1])
-    return plot_images(codes[:n], image_shape=code_shape, ncols=n, title=title, cmap="viridis")
-
-
 def plot_history(history, *, metrics=("loss",), title="Training history", log_scale=False):
     """Plot training (and validation) curves per epoch.
 
@@ -220,8 +197,3 @@ def _show(ax, image, cmap, value_range):
     else:
         low, high = value_range or (None, None)
         ax.imshow(image, cmap=cmap, vmin=low, vmax=high)
-
-
-def _near_square(size):
-    rows = max(r for r in range(1, math.isqrt(size) + 1) if size % r == 0)
-    return rows, size // rows

@@ -1,9 +1,9 @@
-"""Seeding and the fast-mode budget shared by every chapter.
+"""Seeding, and the switch between the book's full run and the tests' fast one.
 
-Every notebook calls :func:`seed_everything` once in its setup cell and asks
-:func:`budget` for sample counts and epochs, so that ``COMPANION_FAST=1`` turns
-the whole course into a quick version for the tests without any notebook
-reading the environment itself.
+Every notebook calls :func:`seed_everything` once in its setup cell and reads
+its settings with :func:`~companion.chapter_settings`, which asks
+:func:`fast_mode`; so ``COMPANION_FAST=1`` turns the whole course into a quick
+version for the tests without any notebook reading the environment itself.
 """
 
 import os
@@ -42,24 +42,6 @@ def fast_mode():
         f"{FAST_ENV_VAR} must be one of {_TRUE_VALUES + _FALSE_VALUES[1:]} "
         f"or unset. Received: {FAST_ENV_VAR}={os.environ[FAST_ENV_VAR]!r}"
     )
-
-
-def budget(*, full, fast):
-    """Pick the value for the current mode: ``fast`` in fast mode, else ``full``.
-
-    Example (Chapter 1): ``epochs = cp.budget(full=20, fast=5)``.
-
-    Args:
-        full: value used to build the book (the default).
-        fast: value used when ``COMPANION_FAST=1`` (the tests).
-
-    Returns:
-        ``fast`` or ``full``.
-
-    Raises:
-        ValueError: if ``COMPANION_FAST`` holds an unknown value.
-    """
-    return fast if fast_mode() else full
 
 
 def seed_everything(seed=42, *, deterministic=True):

@@ -64,13 +64,6 @@ def test_non_square_vectors_need_a_shape():
         cp.plot_images(np.zeros((2, 10)))
 
 
-def test_codes_are_shown_as_near_square_images():
-    fig = cp.plot_codes(np.arange(64, dtype=float).reshape(2, 32), n=2)
-    assert shown_images(fig)[0].shape == (4, 8)
-    with pytest.raises(ValueError, match="codes must be 2-D"):
-        cp.plot_codes(np.zeros(5))
-
-
 def test_history_plots_train_and_validation():
     fig = cp.plot_history({"loss": [3, 2, 1], "val_loss": [4, 3, 2]})
     lines = fig.axes[0].get_lines()

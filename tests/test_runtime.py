@@ -1,4 +1,4 @@
-"""companion.runtime: fast mode, budgets and seeding."""
+"""companion.runtime: fast mode and seeding."""
 
 import os
 import random
@@ -18,18 +18,17 @@ import companion as cp
 def test_fast_mode_values(monkeypatch, value, expected):
     monkeypatch.setenv("COMPANION_FAST", value)
     assert cp.fast_mode() is expected
-    assert cp.budget(full="full", fast="fast") == ("fast" if expected else "full")
 
 
 def test_fast_mode_unset_means_full(monkeypatch):
     monkeypatch.delenv("COMPANION_FAST", raising=False)
-    assert cp.budget(full=60_000, fast=1_000) == 60_000
+    assert cp.fast_mode() is False
 
 
 def test_unknown_fast_value_is_an_error(monkeypatch):
     monkeypatch.setenv("COMPANION_FAST", "fsat")
     with pytest.raises(ValueError, match="COMPANION_FAST='fsat'"):
-        cp.budget(full=1, fast=2)
+        cp.fast_mode()
 
 
 def draws():

@@ -10,7 +10,7 @@ Each object is documented by autodoc under the name a reader types after
 ``import companion as cp``: ``companion.build_tied_autoencoder`` (not
 ``companion.tied.build_tied_autoencoder``), ``companion.exercises.ch05.check_psnr_value``.
 In MyST, link to them with roles such as
-``{py:func}`cp.budget <companion.budget>``` or ``{py:class}`companion.TiedAutoencoder```.
+``{py:func}`cp.train <companion.train>``` or ``{py:class}`companion.TiedAutoencoder```.
 """
 
 import importlib

@@ -4,7 +4,6 @@ import keras
 import numpy as np
 
 from companion import _checks
-from companion.training import train
 
 
 def dense_pairs(autoencoder):
@@ -69,8 +68,7 @@ def train_greedy_layerwise(
         learning_rate: Adam's learning rate in every phase.
         first_loss: loss of phase 1 (reconstructing the images).
         inner_loss: loss of the later phases (reconstructing hidden activations).
-        verbose: as in :func:`~companion.train`: 0 prints one summary line per
-            phase, 1 or 2 Keras' logs of every epoch.
+        verbose: passed to ``fit``.
 
     Returns:
         list of ``keras.callbacks.History``, one per phase.
@@ -80,6 +78,9 @@ def train_greedy_layerwise(
             numbers of epochs or batch size, or a learning rate that is not a
             finite number > 0.
     """
+    epochs = _checks.positive_int("epochs", epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    learning_rate = _checks.positive_number("learning_rate", learning_rate)
     pairs = dense_pairs(autoencoder)
     features = _checks.to_numpy(x).astype("float32").reshape(len(x), -1)
     n_inputs = pairs[0][0].kernel.shape[0]
@@ -92,8 +93,12 @@ def train_greedy_layerwise(
     for phase, (encoder_layer, decoder_layer) in enumerate(pairs, start=1):
         inputs = keras.Input(shape=(features.shape[1],))
         phase_model = keras.Model(inputs, decoder_layer(encoder_layer(inputs)), name=f"phase_{phase}")
-        loss = first_loss if phase == 1 else inner_loss
-        histories.append(train(phase_model, features, loss=loss, epochs=epochs, batch_size=batch_size,
-                               learning_rate=learning_rate, verbose=verbose))
+        phase_model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=first_loss if phase == 1 else inner_loss,
+        )
+        histories.append(
+            phase_model.fit(features, features, epochs=epochs, batch_size=batch_size, verbose=verbose)
+        )
         features = keras.ops.convert_to_numpy(encoder_layer(features))  # cached for the next phase
     return histories

@@ -22,15 +22,22 @@ may order the training images differently (the MNIST file in the course's
 CI keeps the original labels' order, but not the order of images within a
 digit), while the test images are the original ones in every copy.
 
+``load_fashion_mnist`` looks in ``COMPANION_DATA`` (``fashion-mnist.npz``),
+then in the idx files of Debian's ``dataset-fashion-mnist`` package, then in
+Keras' cache or download; it has no fallback. The idx files are read and
+checked like an ``.npz`` file.
+
 ``load_image_patches`` cuts colour patches from the two photographs that
 scikit-learn ships, so it works offline.
 """
 
+import gzip
 import hashlib
 import http.client
 import os
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +53,18 @@ IMAGE_SIDE = 28
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _FALLBACK_TEST_SIZE = 297  # 1797 sklearn digits -> 1500 train, 297 test
 PATCH_BAND_WIDTH = 128  # the photographs are split into vertical bands this wide
+
+# Where Debian's package dataset-fashion-mnist puts the original idx files.
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+# An idx file starts with two zero bytes, a type code (8: unsigned bytes) and
+# the number of dimensions, then one big-endian uint32 per dimension.
+_IDX_UBYTE = 8
 
 FULL_SIZE = (60_000, 10_000)  # training and test images of MNIST and Fashion-MNIST
 # SHA-256 of the 10,000 test images as uint8 bytes in C order (the original
@@ -104,18 +123,23 @@ def load_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
 def load_fashion_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
     """Load Fashion-MNIST (Xiao et al. 2017) with the contract of :func:`load_mnist`.
 
-    Looks for ``fashion-mnist.npz`` (Keras layout) in ``COMPANION_DATA``, then
-    in Keras' cache or download. There is no offline fallback.
+    Used by Chapter 11. Looks for ``fashion-mnist.npz`` (Keras layout) in
+    ``COMPANION_DATA``, then for the idx files of Debian's
+    ``dataset-fashion-mnist`` package (:data:`DEBIAN_FASHION_MNIST`), then in
+    Keras' cache or download. There is no offline fallback.
 
     Raises:
-        DatasetUnavailableError: if the file is not in ``COMPANION_DATA`` and
-            the download fails for lack of a network.
+        DatasetUnavailableError: if none of the three has it (offline, without
+            the file or the package); the message names all three ways.
         InvalidDataFileError: if a data file is found but is not valid
             Fashion-MNIST.
         ValueError, TypeError: for bad options, as :func:`load_mnist`.
     """
     _check_options(n_train, n_test, flatten, scale)
-    splits = _load_dataset("Fashion-MNIST", FASHION_MNIST_FILE, keras.datasets.fashion_mnist, fallback=None)
+    splits = _load_dataset(
+        "Fashion-MNIST", FASHION_MNIST_FILE, keras.datasets.fashion_mnist, fallback=None,
+        idx_folder=DEBIAN_FASHION_MNIST,
+    )
     return _prepare(splits, n_train, n_test, flatten, scale)
 
 
@@ -230,6 +254,65 @@ def read_npz_dataset(path):
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
+def read_idx_dataset(folder):
+    """Read and validate the four idx files of an MNIST-layout data set.
+
+    The files are the originals of MNIST and Fashion-MNIST, as Debian's
+    ``dataset-fashion-mnist`` installs them: ``train-images-idx3-ubyte``,
+    ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte`` and
+    ``t10k-labels-idx1-ubyte``, each gzipped (``.gz``) or not.
+
+    Args:
+        folder: the folder that holds the four files.
+
+    Returns:
+        ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays.
+
+    Raises:
+        InvalidDataFileError: naming the file that is missing, truncated, or
+            not an idx file of unsigned bytes with the expected dimensions.
+    """
+    folder = Path(folder)
+    arrays = {key: _read_idx(_idx_path(folder, stem), ndim=3 if key.startswith("x") else 1)
+              for key, stem in IDX_FILES.items()}
+    for split in ("train", "test"):
+        _check_split(folder, split, arrays[f"x_{split}"], arrays[f"y_{split}"])
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _idx_path(folder, stem):
+    """The gzipped or plain idx file ``stem`` in ``folder``."""
+    for path in (folder / f"{stem}.gz", folder / stem):
+        if path.is_file():
+            return path
+    raise InvalidDataFileError(
+        f"{folder} has no {stem}.gz (or {stem}): an idx data set needs the four files "
+        f"{', '.join(IDX_FILES.values())}."
+    )
+
+
+def _read_idx(path, ndim):
+    """The array in one idx file, checked against its own header."""
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as error:
+        raise InvalidDataFileError(f"{path} cannot be read (truncated or corrupt?): {error}.") from error
+    header = 4 + 4 * ndim
+    if len(raw) < header or raw[:3] != bytes([0, 0, _IDX_UBYTE]) or raw[3] != ndim:
+        raise InvalidDataFileError(
+            f"{path} is not an idx file of unsigned bytes with {ndim} dimension(s): "
+            f"it starts with {raw[:4].hex() or 'nothing'}, expected 0000080{ndim}."
+        )
+    shape = tuple(int(n) for n in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise InvalidDataFileError(
+            f"{path} holds {len(raw):,} bytes, but its header announces shape {shape}, "
+            f"that is {expected:,} bytes (truncated?)."
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
 def _open_npz(path):
     """``np.load`` of an ``.npz`` archive; an ``.npy`` array under that name is an error."""
     loaded = np.load(path, allow_pickle=False)
@@ -298,12 +381,16 @@ def _check_split(path, split, images, labels):
         raise InvalidDataFileError(f"{path} is not a valid data file: " + "; ".join(problems) + ".")
 
 
-def _load_dataset(name, filename, keras_module, fallback):
-    """The splits of the data set ``name`` from ``COMPANION_DATA``, Keras, or ``fallback``."""
+def _load_dataset(name, filename, keras_module, fallback, idx_folder=None):
+    """The splits of ``name`` from ``COMPANION_DATA``, ``idx_folder``, Keras, or ``fallback``."""
     folder = data_home()
     if folder is not None and (folder / filename).exists():
         splits = read_npz_dataset(folder / filename)
         _check_identity(folder / filename, name, splits)
+        return splits
+    if idx_folder is not None and idx_folder.is_dir():
+        splits = read_idx_dataset(idx_folder)
+        _check_identity(idx_folder, name, splits)
         return splits
     try:
         splits = keras_module.load_data()
@@ -311,10 +398,16 @@ def _load_dataset(name, filename, keras_module, fallback):
         if not _is_network_failure(error):
             raise
         if fallback is None:
+            debian = (f" nor its idx files in {idx_folder} (Debian's package)"
+                      if idx_folder is not None else "")
             raise DatasetUnavailableError(
-                f"Could not find {filename} in {DATA_ENV_VAR} "
-                f"({folder or 'unset'}) and could not download it ({error}). "
-                f"Put a Keras-format {filename} in a folder and set {DATA_ENV_VAR} to it."
+                f"{name} is not here: there is no {filename} in {DATA_ENV_VAR} "
+                f"({folder or 'unset'}){debian}, and the download failed ({error}). "
+                f"Get it in one of these ways: put a Keras-format {filename} in a folder "
+                f"and set {DATA_ENV_VAR} to it;"
+                + (" on Debian or Ubuntu, `apt-get install dataset-fashion-mnist`;"
+                   if idx_folder is not None else "")
+                + " or connect to the internet, so that Keras downloads it."
             ) from error
         warnings.warn(
             f"Real {name} is not available ({DATA_ENV_VAR} is "

@@ -33,6 +33,14 @@ def fake_splits():
     }
 
 
+@pytest.fixture(autouse=True)
+def no_debian_fashion_mnist(monkeypatch):
+    """Tests see no Debian Fashion-MNIST package, whether or not this machine has it."""
+    from companion import data
+
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", Path(__file__).parent / "no-such-folder")
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     """An empty folder named by COMPANION_DATA."""

@@ -279,3 +279,119 @@ def test_other_failures_are_raised_not_hidden_by_the_fallback(monkeypatch, error
             cp.load_mnist()
         with pytest.raises(type(error), match=str(error)[:20]):
             cp.load_fashion_mnist()
+
+
+# --- Fashion-MNIST from the idx files of Debian's dataset-fashion-mnist ---
+
+
+def write_idx(folder, splits, *, gzipped=True):
+    """The four idx files of ``splits`` in ``folder``, as Debian installs them."""
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, stem in data.IDX_FILES.items():
+        array = np.ascontiguousarray(splits[key], dtype=np.uint8)
+        header = bytes([0, 0, 8, array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
+        content = header + array.tobytes()
+        if gzipped:
+            (folder / f"{stem}.gz").write_bytes(gzip.compress(content))
+        else:
+            (folder / stem).write_bytes(content)
+    return folder
+
+
+@pytest.fixture
+def debian_folder(tmp_path, monkeypatch):
+    """Where the Debian package's files are looked for; COMPANION_DATA unset."""
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    folder = tmp_path / "usr-share-datasets-fashion-mnist"
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", folder)
+    return folder
+
+
+@pytest.mark.parametrize("gzipped", [True, False], ids=["gz", "plain"])
+def test_fashion_mnist_from_debian_idx_files(debian_folder, fake_splits, gzipped):
+    write_idx(debian_folder, fake_splits, gzipped=gzipped)
+    (x_train, y_train), (x_test, y_test) = cp.load_fashion_mnist(scale=False)
+    for key, array in {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}.items():
+        np.testing.assert_array_equal(array, fake_splits[key])
+
+
+def test_companion_data_comes_before_the_debian_files(debian_folder, fake_splits, tmp_path, monkeypatch):
+    write_idx(debian_folder, fake_splits)
+    other = {key: (255 - value if key.startswith("x") else value) for key, value in fake_splits.items()}
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    write_npz(tmp_path, other, name="fashion-mnist.npz")
+    np.testing.assert_array_equal(cp.load_fashion_mnist(scale=False)[0][0], other["x_train"])
+
+
+def test_the_debian_files_come_before_keras(debian_folder, fake_splits, monkeypatch):
+    write_idx(debian_folder, fake_splits)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", raising(RuntimeError("Keras was asked")))
+    assert len(cp.load_fashion_mnist()[0][0]) == 12
+
+
+def test_offline_without_any_source_names_the_three_ways(debian_folder):
+    with pytest.raises(cp.DatasetUnavailableError) as raised:
+        cp.load_fashion_mnist()
+    message = str(raised.value)
+    assert "COMPANION_DATA" in message and "apt-get install dataset-fashion-mnist" in message
+    assert "connect to the internet" in message and str(debian_folder) in message
+
+
+def test_debian_files_must_be_fashion_mnist(debian_folder, fake_splits, monkeypatch):
+    monkeypatch.setattr(data, "FULL_SIZE", (12, 5))  # the fakes count as full-size, and as MNIST
+    counts = tuple(int(c) for c in np.bincount(fake_splits["y_test"], minlength=10))
+    digest = hashlib.sha256(fake_splits["x_test"].tobytes()).hexdigest()
+    monkeypatch.setitem(data.KNOWN_TEST_SPLITS, "MNIST", (digest, counts))
+    write_idx(debian_folder, fake_splits)
+    with pytest.raises(cp.InvalidDataFileError, match="is not Fashion-MNIST: it looks like MNIST"):
+        cp.load_fashion_mnist()
+
+
+def corrupt_idx(folder, stem, change):
+    """Rewrite one of the idx files with ``change`` applied to its decompressed bytes."""
+    import gzip
+
+    path = folder / f"{stem}.gz"
+    path.write_bytes(gzip.compress(change(gzip.decompress(path.read_bytes()))))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda raw: raw[:-7], "holds .* bytes, but its header announces shape"),
+    (lambda raw: bytes([0, 0, 9]) + raw[3:], "not an idx file of unsigned bytes with 3 dimension"),
+    (lambda raw: b"", "starts with nothing"),
+], ids=["truncated", "wrong-type", "empty"])
+def test_damaged_idx_files_are_named(debian_folder, fake_splits, change, message):
+    write_idx(debian_folder, fake_splits)
+    corrupt_idx(debian_folder, "t10k-images-idx3-ubyte", change)
+    with pytest.raises(cp.InvalidDataFileError, match=message) as raised:
+        cp.load_fashion_mnist()
+    assert "t10k-images-idx3-ubyte.gz" in str(raised.value)
+
+
+def test_missing_or_unreadable_idx_file_is_named(debian_folder, fake_splits):
+    write_idx(debian_folder, fake_splits)
+    (debian_folder / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(cp.InvalidDataFileError, match="has no train-labels-idx1-ubyte.gz"):
+        cp.load_fashion_mnist()
+    (debian_folder / "train-labels-idx1-ubyte.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(cp.InvalidDataFileError, match="train-labels-idx1-ubyte.gz cannot be read"):
+        cp.load_fashion_mnist()
+
+
+def test_idx_labels_that_do_not_match_the_images_are_refused(debian_folder, fake_splits):
+    write_idx(debian_folder, {**fake_splits, "y_test": fake_splits["y_test"][:3]})
+    with pytest.raises(cp.InvalidDataFileError, match="x_test has 5 images but y_test 3 labels"):
+        cp.load_fashion_mnist()
+
+
+INSTALLED_PACKAGE = data.DEBIAN_FASHION_MNIST  # read at import, before the fixtures hide it
+
+
+@pytest.mark.skipif(not INSTALLED_PACKAGE.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_the_installed_debian_package_is_fashion_mnist(monkeypatch):
+    monkeypatch.delenv("COMPANION_DATA", raising=False)
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", INSTALLED_PACKAGE)
+    (x_train, _), (x_test, y_test) = cp.load_fashion_mnist(scale=False)
+    assert (len(x_train), len(x_test)) == data.FULL_SIZE and data._identify(x_test, y_test) == "Fashion-MNIST"

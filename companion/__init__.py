@@ -60,6 +60,9 @@ from companion.latent import (
     prior_quantiles,
 )
 from companion.vae import VAE, Sampling, bernoulli_reconstruction_loss, build_vae, kl_divergence
+# living figures: cp.interactive.latent_pad or cp.latent_pad, the same function
+from companion import interactive
+from companion.interactive import DenseExport, LivingFigure, denoising_slider, export_dense, latent_pad
 
 __version__ = "0.1.0"
 
@@ -71,10 +74,12 @@ __all__ = [
     "ContractiveDense",
     "Corruption",
     "DatasetUnavailableError",
+    "DenseExport",
     "DenseTranspose",
     "FallbackDataWarning",
     "InvalidDataFileError",
     "KLSparsity",
+    "LivingFigure",
     "Sampling",
     "TiedAutoencoder",
     "VAE",
@@ -95,13 +100,16 @@ __all__ = [
     "contractive_penalty",
     "corrupt",
     "decode_latent_grid",
+    "denoising_slider",
     "exercises",
+    "export_dense",
     "fast_mode",
     "glue",
     "interpolate_codes",
     "jacobian",
     "kl_divergence",
     "latent_explorer",
+    "latent_pad",
     "load_fashion_mnist",
     "load_image_patches",
     "load_mnist",

@@ -1,0 +1,760 @@
+"""Living figures: small models that run in the page itself, with no kernel (Chapters 5 and 9).
+
+A living figure is an HTML output with its own data and a short script in plain
+JavaScript (no framework, nothing loaded from the network). The model runs in
+the reader's browser: :func:`export_dense` turns a Keras model made of Dense
+layers into 8-bit weights, one scale per output unit, and the page multiplies
+them out at every move of the pointer or the slider. The same output works in
+the built book, in Jupyter and in Colab; formats that cannot run scripts (a PDF,
+a notebook viewer) get a static PNG of the same figure instead.
+
+The decoder runs in the page, rather than a grid of images decoded in advance,
+so that every point of the plane shows the decoder's own output, not the
+nearest of a few hundred pictures: the 2-D VAE's decoder, 534,000 weights, is
+534 kB as 8-bit integers, within the 1 MB a figure may weigh, whereas 16-bit
+floats would pass it.
+"""
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+import math
+
+import numpy as np
+from matplotlib import pyplot as plt
+
+import keras
+
+from companion import _checks
+from companion.latent import code_size
+from companion.metrics import psnr
+from companion.plots import as_images
+
+__all__ = ["DenseExport", "LivingFigure", "denoising_slider", "export_dense", "latent_pad"]
+
+# What the page can compute after a Dense layer.
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softplus")
+# Layers that change nothing at inference (reshaping is implicit: the page works on flat vectors).
+PASS_THROUGH = ("InputLayer", "Flatten", "Reshape", "Dropout", "GaussianNoise", "GaussianDropout", "Corruption")
+# matplotlib's tab10, as in cp.plot_latent_scatter
+TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+# The noise of the denoising slider is stored as 8-bit integers, standard normal draws clipped here.
+NOISE_CLIP = 4.0
+_ids = itertools.count(1)
+
+
+def _b64(array):
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+class DenseExport:
+    """A chain of Dense layers with 8-bit weights, as the page runs it (Chapters 5 and 9).
+
+    Made by :func:`export_dense`. Each kernel is stored as int8 with one float32
+    scale per output unit (``kernel ~= q * scale``); biases stay float32.
+
+    Attributes:
+        layers: list of dicts with ``q`` (int8, ``(inputs, outputs)``), ``scale``,
+            ``bias`` (float32, ``(outputs,)``) and ``activation`` (a name).
+        input_size, output_size: lengths of the flat input and output vectors.
+        output_shape: the shape of one output of the model (e.g. ``(28, 28, 1)``).
+        max_error: the largest absolute difference from the Keras model on the
+            inputs tried at export.
+    """
+
+    def __init__(self, layers, output_shape, max_error):
+        self.layers = layers
+        self.input_size = layers[0]["q"].shape[0]
+        self.output_size = layers[-1]["q"].shape[1]
+        self.output_shape = tuple(output_shape)
+        self.max_error = float(max_error)
+
+    def predict(self, x):
+        """The outputs the page computes: float64, shape ``(n, output_size)``.
+
+        Args:
+            x: inputs of shape ``(n, input_size)`` (or ``(n, ...)`` of that many values).
+
+        Returns:
+            A float64 array ``(n, output_size)``.
+
+        Raises:
+            ValueError: if the inputs do not have ``input_size`` values each.
+        """
+        x = _checks.to_numpy(x).astype("float64")
+        x = x.reshape(len(x), -1) if x.ndim > 1 else x.reshape(1, -1)
+        if x.shape[1] != self.input_size:
+            raise ValueError(
+                f"inputs must have {self.input_size} values each. Received: x.shape={x.shape}"
+            )
+        for layer in self.layers:
+            x = _activate(x @ (layer["q"] * layer["scale"].astype("float64")) + layer["bias"], layer["activation"])
+        return x
+
+    @property
+    def nbytes(self):
+        """Bytes of weights, scales and biases (before base64, which adds a third)."""
+        return sum(layer["q"].nbytes + layer["scale"].nbytes + layer["bias"].nbytes for layer in self.layers)
+
+    def to_json(self):
+        """The layers as the page reads them: base64 strings and activation names."""
+        return [
+            {
+                "inputs": int(layer["q"].shape[0]),
+                "outputs": int(layer["q"].shape[1]),
+                "q": _b64(layer["q"]),
+                "scale": _b64(layer["scale"].astype("<f4")),
+                "bias": _b64(layer["bias"].astype("<f4")),
+                "activation": layer["activation"],
+            }
+            for layer in self.layers
+        ]
+
+
+def _activate(x, name):
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "softplus":
+        return np.logaddexp(0, x)
+    return x
+
+
+def _dense_layers(model, found):
+    """Append (kernel, bias, activation) of every Dense layer of ``model``, in order, nested models included."""
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if isinstance(layer, keras.Model):
+            _dense_layers(layer, found)
+        elif isinstance(layer, keras.layers.Dense):
+            activation = getattr(layer.activation, "__name__", str(layer.activation))
+            if activation not in ACTIVATIONS:
+                raise ValueError(
+                    f"the page can compute the activations {ACTIVATIONS}. "
+                    f"Received: layer {layer.name!r} with activation={activation!r}"
+                )
+            kernel = keras.ops.convert_to_numpy(layer.kernel).astype("float64")
+            bias = keras.ops.convert_to_numpy(layer.bias) if layer.use_bias else np.zeros(kernel.shape[1])
+            found.append([kernel, np.asarray(bias, dtype="float64"), activation])
+        elif isinstance(layer, keras.layers.Activation):
+            activation = getattr(layer.activation, "__name__", str(layer.activation))
+            if not found or found[-1][2] != "linear" or activation not in ACTIVATIONS:
+                raise ValueError(
+                    f"an Activation layer must follow a linear Dense layer and be one of {ACTIVATIONS}. "
+                    f"Received: layer {layer.name!r} with activation={activation!r}"
+                )
+            found[-1][2] = activation
+        elif kind not in PASS_THROUGH:
+            raise ValueError(
+                "export_dense runs models made of Dense layers (with Flatten, Reshape, Dropout or "
+                f"Corruption between them) in the page. Received: layer {layer.name!r} of type {kind}"
+            )
+    return found
+
+
+def export_dense(model, *, inputs=None):
+    """Export a Keras model made of Dense layers for the page: 8-bit weights (Chapters 5 and 9).
+
+    Each kernel is quantised to int8 with one scale per output unit, which keeps
+    the error on a sigmoid output to about 0.01 and the weights to a quarter of
+    their float32 size. The export is checked against the model: unquantised,
+    it must give the model's outputs on ``inputs`` (else the model is not a
+    plain chain of its Dense layers).
+
+    Args:
+        model: a Keras model, e.g. ``vae.decoder`` or a dense autoencoder
+            (nested encoder and decoder models are followed).
+        inputs: inputs to check the export on; default: 64 standard normal draws.
+
+    Returns:
+        DenseExport: whose ``max_error`` is the largest difference from the
+        model's outputs on ``inputs``.
+
+    Raises:
+        TypeError: if ``model`` is not a Keras model.
+        ValueError: for a layer the page cannot run (a convolution, an unknown
+            activation), or a model whose outputs are not those of its Dense
+            layers applied in order (a branch, a skip connection).
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"export_dense needs a Keras model, such as vae.decoder. Received: {type(model).__name__}")
+    found = _dense_layers(model, [])
+    if not found:
+        raise ValueError(f"export_dense found no Dense layer in the model. Received: model={model.name!r}")
+    input_size = found[0][0].shape[0]
+    if inputs is None:
+        inputs = np.random.default_rng(0).standard_normal((64, input_size))
+    inputs = _checks.to_numpy(inputs).astype("float32")
+    input_shape = _input_shape(model, input_size)
+    if inputs.ndim < 2 or inputs[0].size != input_size:
+        raise ValueError(f"inputs must be a batch of model inputs of {input_size} values each. "
+                         f"Received: inputs.shape={inputs.shape}")
+    # a direct call, not predict(): predict traces a new function for every new batch size
+    expected = keras.ops.convert_to_numpy(model(inputs.reshape(len(inputs), *input_shape), training=False))
+    output_shape = expected.shape[1:]
+    expected = expected.reshape(len(inputs), -1).astype("float64")
+    exact = inputs.reshape(len(inputs), -1).astype("float64")
+    for kernel, bias, activation in found:
+        exact = _activate(exact @ kernel + bias, activation)
+    if exact.shape != expected.shape or not np.allclose(exact, expected, atol=1e-4, rtol=1e-3):
+        raise ValueError(
+            "export_dense runs the Dense layers of a model one after the other, but this model's outputs "
+            f"are not that (a branch or a skip connection?). Received: model={model.name!r}"
+        )
+    layers = []
+    for kernel, bias, activation in found:
+        scale = np.abs(kernel).max(axis=0) / 127
+        scale[scale == 0] = 1.0
+        q = np.clip(np.round(kernel / scale), -127, 127).astype("int8")
+        layers.append({"q": q, "scale": scale.astype("float32"), "bias": bias.astype("float32"),
+                       "activation": activation})
+    export = DenseExport(layers, output_shape, 0.0)
+    export.max_error = float(np.abs(export.predict(inputs) - expected).max())
+    return export
+
+
+def _input_shape(model, default_size):
+    """The shape of one input of ``model``: a functional model's, its encoder's, or flat."""
+    for candidate in (model, getattr(model, "encoder", None)):
+        try:
+            return tuple(candidate.inputs[0].shape[1:])
+        except (AttributeError, TypeError, IndexError, ValueError):
+            continue
+    return (default_size,)
+
+
+class LivingFigure:
+    """An HTML figure with its own data and script, and a PNG for formats without scripts (Chapters 5 and 9).
+
+    Made by :func:`latent_pad` and :func:`denoising_slider`. A notebook shows it
+    as the last value of a cell, as any other output.
+
+    Attributes:
+        html: the self-contained HTML (a ``<div>`` with its data and script).
+        payload: the data the page reads (a dict, JSON-ready).
+    """
+
+    def __init__(self, html_text, payload, fallback):
+        self.html = html_text
+        self.payload = payload
+        self._fallback = fallback
+        self._png = None
+
+    @property
+    def nbytes(self):
+        """Size of the HTML in bytes: the figure's data and script."""
+        return len(self.html.encode("utf-8"))
+
+    def png(self):
+        """The static fallback as PNG bytes (drawn once)."""
+        if self._png is None:
+            fig = self._fallback()
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+            plt.close(fig)
+            self._png = buffer.getvalue()
+        return self._png
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {
+            "text/html": self.html,
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": f"<living figure: {self.payload['kind']}, {self.nbytes:,} bytes>",
+        }
+
+    def __repr__(self):
+        return f"<LivingFigure {self.payload['kind']}: {self.nbytes:,} bytes>"
+
+
+def _figure(kind, title, payload, body, fallback):
+    text = json.dumps(payload, separators=(",", ":"))
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    element_id = f"cp-living-{kind}-{digest}-{next(_ids)}"
+    html_text = (
+        f'<div class="cp-living" id="{element_id}" data-kind="{kind}" style="{_STYLE_ROOT}">'
+        f'<p style="margin:0 0 6px;font-weight:600">{html.escape(title)}</p>'
+        f'<p class="cp-noscript" style="margin:0 0 6px;color:#a00">This figure runs JavaScript in the page; '
+        f"run the notebook to use it.</p>{body}"
+        f'<script type="application/json" class="cp-data">{text}</script>'
+        f"<script>{_SCRIPT.replace('__ID__', element_id)}</script></div>"
+    )
+    return LivingFigure(html_text, payload, fallback)
+
+
+def _to_uint8(images):
+    return np.clip(np.round(_checks.to_numpy(images).astype("float64") * 255), 0, 255).astype("uint8")
+
+
+def _grey_shape(output_shape, caller):
+    shape = tuple(output_shape)
+    if len(shape) == 3 and shape[-1] == 1:
+        shape = shape[:2]
+    if len(shape) == 1 and math.isqrt(shape[0]) ** 2 == shape[0]:
+        shape = (math.isqrt(shape[0]),) * 2
+    if len(shape) != 2:
+        raise ValueError(f"{caller} draws grey images, (height, width) or (height, width, 1). "
+                         f"Received: output shape {output_shape}")
+    return [int(size) for size in shape]
+
+
+def latent_pad(decoder, codes, labels, *, limit=None, max_points=3000, label_name="digit",
+               title="Drag the point over the latent plane"):
+    """A latent plane to drag a point over, and the decoder's image of that point, live in the page (Chapter 9).
+
+    The decoder (Dense layers only) runs in the reader's browser with 8-bit
+    weights (:func:`export_dense`); the codes of test images are drawn beneath as
+    dots coloured by label. Works in the built book, Jupyter and Colab, with no
+    kernel once drawn; a static PNG (the plane and the images at a few codes)
+    stands in where scripts cannot run.
+
+    Args:
+        decoder: a Keras model from 2-D codes to grey images, e.g. ``vae.decoder``.
+        codes: array ``(n, 2)``, e.g. the encoder's means of the test images.
+        labels: array ``(n,)`` of integer classes, one per code.
+        limit: the plane spans ``[-limit, limit]`` on both axes; default: enough
+            for 99.5% of the codes, at least 3.
+        max_points: at most this many codes are drawn (the first ones).
+        label_name: what the labels are, shown in the legend.
+        title: the line above the figure.
+
+    Returns:
+        LivingFigure: with a few reference points, ``payload["checks"]``: codes
+        and the images that ``decoder.predict`` gave for them.
+
+    Raises:
+        TypeError: if ``decoder`` is not a decoder model (a whole VAE, say).
+        ValueError: if the decoder does not take 2-D codes, ``codes`` is not
+            ``(n, 2)``, ``labels`` has another length, or the decoder has a
+            layer the page cannot run.
+    """
+    latent_dim = code_size(decoder, "latent_pad")
+    if latent_dim != 2:
+        raise ValueError(f"latent_pad needs a decoder of 2-D codes. Received: latent_dim={latent_dim}")
+    codes, labels = _checks.to_numpy(codes).astype("float32"), _checks.to_numpy(labels)
+    if codes.ndim != 2 or codes.shape[1] != 2 or len(codes) == 0:
+        raise ValueError(f"codes must have shape (n, 2), n >= 1. Received: codes.shape={codes.shape}")
+    if labels.ndim != 1 or len(labels) != len(codes):
+        raise ValueError(
+            "codes and labels must have the same length, one label per code. "
+            f"Received: len(codes)={len(codes)}, labels.shape={labels.shape}"
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"labels must be integer classes. Received: labels.dtype={labels.dtype}")
+    max_points = _checks.positive_int("max_points", max_points)
+    if limit is None:
+        limit = max(3.0, math.ceil(2 * np.quantile(np.abs(codes), 0.995)) / 2)
+    limit = _checks.positive_number("limit", limit)
+    classes = sorted(int(value) for value in np.unique(labels))
+    # reference points: the origin and the mean code of the first four classes
+    centres = [codes[labels == value].mean(axis=0) for value in classes[:4]]
+    checks = np.clip(np.array([[0.0, 0.0], *centres], dtype="float32"), -limit, limit)
+    export = export_dense(decoder, inputs=np.concatenate([checks, codes[:256]]))
+    image_shape = _grey_shape(export.output_shape, "latent_pad")
+    reference = _to_uint8(decoder.predict(checks, verbose=0).reshape(len(checks), -1))
+    shown, shown_labels = codes[:max_points], labels[:max_points]
+    scaled = np.round(np.clip(shown / limit, -1, 1) * 32767).astype("<i2")
+    payload = {
+        "kind": "pad",
+        "layers": export.to_json(),
+        "image": image_shape,
+        "limit": limit,
+        "points": _b64(scaled),
+        "labels": _b64(np.searchsorted(classes, shown_labels).astype("uint8")),
+        "classes": classes,
+        "colours": [TAB10[i % len(TAB10)] for i in range(len(classes))],
+        "checks": [{"z": [float(v) for v in z], "image": _b64(image)} for z, image in zip(checks, reference)],
+    }
+    legend = "".join(
+        f'<span style="white-space:nowrap;margin-right:8px"><span style="display:inline-block;width:10px;'
+        f'height:10px;border-radius:50%;background:{colour}"></span> {value}</span>'
+        for value, colour in zip(classes, payload["colours"])
+    )
+    body = (
+        f'<div style="{_STYLE_ROW}">'
+        f'<div style="flex:1 1 240px;max-width:360px;min-width:0">'
+        f'<canvas class="cp-plane" tabindex="0" aria-label="latent plane: drag the point, or use the arrow keys" '
+        f'style="display:block;width:100%;aspect-ratio:1;touch-action:none;cursor:crosshair;'
+        f'border:1px solid #bbb"></canvas>'
+        f'<div style="font-size:12px;margin-top:4px;line-height:1.6">{html.escape(label_name)}: {legend}</div></div>'
+        f'<div style="flex:0 0 auto">{_image_canvas("cp-image", image_shape, 168)}'
+        f'<div class="cp-caption" style="font-size:13px;margin-top:4px;font-variant-numeric:tabular-nums">'
+        f"</div></div></div>"
+        '<p style="font-size:13px;margin:6px 0 0;color:#444">Dots: the test images\' codes. '
+        "Drag the cross (or click, or use the arrow keys): the image is the decoder's output "
+        "for that code, computed in your browser.</p>"
+    )
+
+    def fallback():
+        fig, axes = plt.subplots(1, 1 + len(checks), figsize=(3.2 + 1.3 * len(checks), 3.2),
+                                 gridspec_kw={"width_ratios": [2.5] + [1] * len(checks)})
+        axes[0].scatter(shown[:, 0], shown[:, 1], s=2, c=[TAB10[i % 10] for i in np.searchsorted(
+            classes, shown_labels)], alpha=0.6)
+        axes[0].scatter(checks[:, 0], checks[:, 1], marker="x", c="k")
+        axes[0].set(xlim=(-limit, limit), ylim=(-limit, limit), xlabel="$z_1$", ylabel="$z_2$",
+                    title="Latent plane")
+        for ax, z, image in zip(axes[1:], checks, reference):
+            ax.imshow(image.reshape(image_shape), cmap="gray", vmin=0, vmax=255)
+            ax.set_title(f"({z[0]:.1f}, {z[1]:.1f})", fontsize=8)
+            ax.axis("off")
+        fig.suptitle(title + " (static: run the notebook to drag it)", fontsize=9)
+        return fig
+
+    return _figure("pad", title, payload, body, fallback)
+
+
+def denoising_slider(model, images, *, level=0.3, trained_level=None, max_level=1.0, seed=0,
+                     title="Move the noise level"):
+    """A noise-level slider: noisy digit, the model's denoised output and both PSNRs, live in the page (Chapter 5).
+
+    Gaussian noise of standard deviation ``level`` is added to a clean image and
+    clipped to [0, 1]; the model (Dense layers only, e.g. a denoising
+    autoencoder) runs in the reader's browser with 8-bit weights
+    (:func:`export_dense`). Each image has one fixed draw of noise that the
+    slider scales, so what changes is the level alone. A chart shows the PSNR of
+    the noisy and the denoised image at every level.
+
+    Args:
+        model: a Keras model from images to images, e.g. a denoising autoencoder.
+        images: clean images in [0, 1], ``(n, ...)`` with ``1 <= n <= 12``; the
+            reader picks one.
+        level: the noise level shown first.
+        trained_level: the level the model was trained at, marked on the chart
+            (None: not marked).
+        max_level: the slider runs from 0 to this.
+        seed: seed of the noise.
+        title: the line above the figure.
+
+    Returns:
+        LivingFigure: with reference points, ``payload["checks"]``: an image
+        index, a level, the output ``model.predict`` gave for that noisy image,
+        and the two PSNRs.
+
+    Raises:
+        TypeError: if ``model`` is not a Keras model or a level is not a number.
+        ValueError: for images of another size than the model's inputs, out of
+            [0, 1], more than 12 of them, a level out of range, or a layer the
+            page cannot run.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"denoising_slider needs a Keras model. Received: {type(model).__name__}")
+    images = _checks.to_numpy(images).astype("float64")
+    if images.ndim < 2 or not 1 <= len(images) <= 12:
+        raise ValueError(f"images must be a batch of 1 to 12 images. Received: images.shape={images.shape}")
+    if images.min() < 0 or images.max() > 1:
+        raise ValueError(f"images must have values in [0, 1]. Received: values from {images.min()} to {images.max()}")
+    max_level = _checks.positive_number("max_level", max_level)
+    level = _checks.number("level", level, low=0, high=max_level)
+    if trained_level is not None:
+        trained_level = _checks.number("trained_level", trained_level, low=0, high=max_level)
+    seed = _checks.non_negative_int("seed", seed)
+    clean = _to_uint8(images.reshape(len(images), -1))
+    flat_clean = clean / 255.0
+    noise = np.random.default_rng(seed).standard_normal(flat_clean.shape).clip(-NOISE_CLIP, NOISE_CLIP)
+    noise_q = np.round(noise / NOISE_CLIP * 127).astype("int8")
+    noise = noise_q * (NOISE_CLIP / 127)
+    input_shape = _input_shape(model, flat_clean.shape[1])
+    if math.prod(input_shape) != flat_clean.shape[1]:
+        raise ValueError(f"images must have the model's input size, {math.prod(input_shape)} values. "
+                         f"Received: images.shape={images.shape}")
+    check_levels = sorted({0.1, level, 0.6, max_level})
+    check_pairs = [(i % len(images), value) for i, value in enumerate(check_levels)]
+    noisy_checks = np.stack([np.clip(flat_clean[i] + value * noise[i], 0, 1) for i, value in check_pairs])
+    export = export_dense(model, inputs=np.concatenate([noisy_checks, flat_clean]))
+    image_shape = _grey_shape(export.output_shape, "denoising_slider")
+    denoised = model.predict(noisy_checks.reshape(-1, *input_shape).astype("float32"), verbose=0)
+    denoised = denoised.reshape(len(check_pairs), -1)
+    checks = [
+        {"index": i, "level": value, "image": _b64(_to_uint8(out)),
+         "psnr_noisy": psnr(flat_clean[i][None], noisy[None]), "psnr_denoised": psnr(flat_clean[i][None], out[None])}
+        for (i, value), noisy, out in zip(check_pairs, noisy_checks, denoised)
+    ]
+    payload = {
+        "kind": "denoise",
+        "layers": export.to_json(),
+        "image": image_shape,
+        "clean": _b64(clean),
+        "noise": _b64(noise_q),
+        "noise_scale": NOISE_CLIP / 127,
+        "count": len(images),
+        "level": level,
+        "max_level": max_level,
+        "trained_level": trained_level,
+        "checks": checks,
+    }
+    thumbs = "".join(
+        f'<button type="button" class="cp-pick" data-index="{i}" aria-label="image {i + 1}" '
+        f'style="padding:1px;margin:0 4px 4px 0;border:2px solid #ccc;background:#000;cursor:pointer;'
+        f'line-height:0">{_image_canvas("cp-thumb", image_shape, 36)}</button>'
+        for i in range(len(images))
+    )
+    panels = "".join(
+        f'<div style="flex:0 0 auto;text-align:center;font-size:13px">{_image_canvas(name, image_shape, 112)}'
+        f'<div class="{name}-label" style="font-variant-numeric:tabular-nums">{label}</div></div>'
+        for name, label in (("cp-clean", "clean"), ("cp-noisy", "noisy"), ("cp-denoised", "denoised"))
+    )
+    body = (
+        f'<div style="margin-bottom:6px">{thumbs}</div>'
+        '<label style="display:flex;align-items:center;gap:8px;flex-wrap:wrap;font-size:14px">'
+        f'noise level &sigma; <input class="cp-level" type="range" min="0" max="{max_level}" step="0.01" '
+        f'value="{level}" style="flex:1 1 160px;max-width:320px;min-width:0">'
+        '<output class="cp-level-value" style="font-variant-numeric:tabular-nums"></output></label>'
+        f'<div style="{_STYLE_ROW};margin-top:8px">{panels}'
+        '<canvas class="cp-chart" aria-label="PSNR against the noise level" '
+        'style="flex:1 1 240px;max-width:360px;min-width:0;aspect-ratio:1.6;display:block"></canvas></div>'
+        '<p style="font-size:13px;margin:6px 0 0;color:#444">Pick a digit and move the slider: '
+        "the model runs in your browser on the noisy image. The chart shows the PSNR of the noisy "
+        "input and of the output at every level; the dot is the level chosen"
+        + (", the dashed line the level the model was trained at" if trained_level is not None else "")
+        + ".</p>"
+    )
+
+    def fallback():
+        shown = [c for c in checks if c["index"] == 0][:1] + [c for c in checks if c["index"] != 0][:3]
+        fig, axes = plt.subplots(2, len(shown), figsize=(1.8 * len(shown), 4), squeeze=False)
+        for column, check in enumerate(shown):
+            i = check_pairs.index((check["index"], check["level"]))
+            axes[0, column].imshow(noisy_checks[i].reshape(image_shape), cmap="gray", vmin=0, vmax=1)
+            axes[0, column].set_title(f"noisy, level {check['level']:.2f}\n{check['psnr_noisy']:.1f} dB", fontsize=8)
+            axes[1, column].imshow(denoised[i].reshape(image_shape), cmap="gray", vmin=0, vmax=1)
+            axes[1, column].set_title(f"denoised\n{check['psnr_denoised']:.1f} dB", fontsize=8)
+        for ax in axes.ravel():
+            ax.axis("off")
+        fig.suptitle(title + " (static: run the notebook to move it)", fontsize=9)
+        return fig
+
+    return _figure("denoise", title, payload, body, fallback)
+
+
+def _image_canvas(name, image_shape, css_width):
+    height, width = image_shape
+    return (
+        f'<canvas class="{name}" width="{width}" height="{height}" style="display:block;'
+        f"width:{css_width}px;height:{round(css_width * height / width)}px;image-rendering:pixelated;"
+        f'background:#000"></canvas>'
+    )
+
+
+_STYLE_ROOT = (
+    "max-width:100%;box-sizing:border-box;padding:10px;border:1px solid #ddd;border-radius:6px;"
+    "font-family:inherit;color:#222;background:#fff"
+)
+_STYLE_ROW = "display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start;max-width:100%"
+
+# One script serves both kinds of figure; each output carries its own copy, so
+# that it stands alone (in Jupyter and Colab too). It finds its figure, reads the
+# data, and redraws on every move. The figure's state is kept in data-*
+# attributes (the code or level last drawn), where tests and readers can see it.
+_SCRIPT = r"""
+(function (id) {
+  var me = document.currentScript;  // null where a notebook evaluates the script itself
+  function bytes(text) {
+    var raw = atob(text), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+  function act(name, v) {
+    if (name === "relu") return v > 0 ? v : 0;
+    if (name === "sigmoid") return 1 / (1 + Math.exp(-v));
+    if (name === "tanh") return Math.tanh(v);
+    if (name === "softplus") return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+    return v;
+  }
+  function network(spec) {
+    var layers = spec.map(function (l) {
+      return { n: l.inputs, m: l.outputs, act: l.activation,
+               q: new Int8Array(bytes(l.q).buffer), scale: new Float32Array(bytes(l.scale).buffer),
+               bias: new Float32Array(bytes(l.bias).buffer) };
+    });
+    return function (x) {
+      for (var k = 0; k < layers.length; k++) {
+        var l = layers[k], acc = new Float64Array(l.m);
+        for (var i = 0; i < l.n; i++) {
+          var xi = x[i];
+          if (xi === 0) continue;
+          var row = i * l.m;
+          for (var j = 0; j < l.m; j++) acc[j] += xi * l.q[row + j];
+        }
+        for (var j2 = 0; j2 < l.m; j2++) acc[j2] = act(l.act, acc[j2] * l.scale[j2] + l.bias[j2]);
+        x = acc;
+      }
+      return x;
+    };
+  }
+  function paint(canvas, values) {
+    var ctx = canvas.getContext("2d"), img = ctx.createImageData(canvas.width, canvas.height);
+    for (var p = 0; p < values.length; p++) {
+      var g = Math.round(Math.min(1, Math.max(0, values[p])) * 255);
+      img.data[4 * p] = img.data[4 * p + 1] = img.data[4 * p + 2] = g;
+      img.data[4 * p + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+  function fit(canvas) {
+    var ratio = window.devicePixelRatio || 1, w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !h) return null;
+    var W = Math.round(w * ratio), H = Math.round(h * ratio);
+    if (canvas.width !== W || canvas.height !== H) { canvas.width = W; canvas.height = H; }
+    var ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    return { ctx: ctx, w: w, h: h };
+  }
+  function watchSize(canvas, draw) {
+    if (window.ResizeObserver) new ResizeObserver(draw).observe(canvas);
+    window.addEventListener("resize", draw);
+  }
+  function pad(root, data) {
+    var decode = network(data.layers), L = data.limit;
+    var plane = root.querySelector(".cp-plane"), image = root.querySelector(".cp-image");
+    var caption = root.querySelector(".cp-caption");
+    var xy = new Int16Array(bytes(data.points).buffer), labels = bytes(data.labels);
+    var z = [0, 0], pending = false, draws = 0;
+    function drawPlane() {
+      var f = fit(plane);
+      if (!f) return;
+      var c = f.ctx, s = f.w / (2 * L);
+      var px = function (v) { return (v + L) * s; }, py = function (v) { return (L - v) * s; };
+      c.fillStyle = "#fff"; c.fillRect(0, 0, f.w, f.h);
+      c.strokeStyle = "#e4e4e4"; c.lineWidth = 1; c.fillStyle = "#777"; c.font = "10px sans-serif";
+      for (var t = Math.ceil(-L); t <= Math.floor(L); t++) {
+        c.beginPath(); c.moveTo(px(t), 0); c.lineTo(px(t), f.h); c.moveTo(0, py(t)); c.lineTo(f.w, py(t)); c.stroke();
+        if (t > -L && t < L) { c.fillText(String(t), px(t) + 2, f.h - 3); c.fillText(String(t), 2, py(t) - 2); }
+      }
+      c.globalAlpha = 0.55;
+      for (var k = 0; k < labels.length; k++) {
+        c.fillStyle = data.colours[labels[k]];
+        c.fillRect(px(xy[2 * k] / 32767 * L) - 1.25, py(xy[2 * k + 1] / 32767 * L) - 1.25, 2.5, 2.5);
+      }
+      c.globalAlpha = 1; c.fillStyle = "#333"; c.font = "12px sans-serif";
+      c.fillText("z\u2081 \u2192", f.w - 34, f.h - 16); c.fillText("z\u2082 \u2191", 4, 14);
+      var mx = px(z[0]), my = py(z[1]);
+      c.lineWidth = 3; c.strokeStyle = "#fff";
+      c.beginPath(); c.arc(mx, my, 8, 0, 2 * Math.PI); c.moveTo(mx - 13, my); c.lineTo(mx + 13, my);
+      c.moveTo(mx, my - 13); c.lineTo(mx, my + 13); c.stroke();
+      c.lineWidth = 1.5; c.strokeStyle = "#000"; c.stroke();
+    }
+    function show() {
+      pending = false;
+      paint(image, decode(Float64Array.from(z)));
+      draws += 1;
+      caption.textContent = "z = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")";
+      root.dataset.z = z[0] + "," + z[1];
+      root.dataset.draws = draws;
+      drawPlane();
+    }
+    function moveTo(event) {
+      var r = plane.getBoundingClientRect();
+      var u = Math.min(1, Math.max(0, (event.clientX - r.left) / r.width));
+      var v = Math.min(1, Math.max(0, (event.clientY - r.top) / r.height));
+      z = [-L + 2 * L * u, L - 2 * L * v];
+      if (!pending) { pending = true; requestAnimationFrame(show); }
+    }
+    plane.addEventListener("pointerdown", function (event) {
+      plane.setPointerCapture(event.pointerId); moveTo(event); event.preventDefault();
+    });
+    plane.addEventListener("pointermove", function (event) { if (event.buttons) moveTo(event); });
+    plane.addEventListener("keydown", function (event) {
+      var step = L / 40, d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[event.key];
+      if (!d) return;
+      event.preventDefault();
+      z = [Math.min(L, Math.max(-L, z[0] + d[0])), Math.min(L, Math.max(-L, z[1] + d[1]))];
+      show();
+    });
+    watchSize(plane, drawPlane);
+    show();
+  }
+  function denoise(root, data) {
+    var run = network(data.layers), n = data.image[0] * data.image[1];
+    var clean = bytes(data.clean), noise = new Int8Array(bytes(data.noise).buffer);
+    var slider = root.querySelector(".cp-level"), valueOut = root.querySelector(".cp-level-value");
+    var chart = root.querySelector(".cp-chart"), picks = root.querySelectorAll(".cp-pick");
+    var index = 0, curve = null, levels = [];
+    for (var t = 1; t <= 20; t++) levels.push(data.max_level * t / 20);  // no noise: PSNR infinite
+    function inputs(i, level) {
+      var x = new Float64Array(n), y = new Float64Array(n);
+      for (var p = 0; p < n; p++) {
+        x[p] = clean[i * n + p] / 255;
+        y[p] = Math.min(1, Math.max(0, x[p] + level * noise[i * n + p] * data.noise_scale));
+      }
+      return [x, y];
+    }
+    function psnr(x, y) {
+      var e = 0;
+      for (var p = 0; p < n; p++) e += (x[p] - y[p]) * (x[p] - y[p]);
+      return e === 0 ? Infinity : 10 * Math.log10(n / e);
+    }
+    function drawChart(level, now) {
+      var f = fit(chart);
+      if (!f) return;
+      var c = f.ctx, left = 34, bottom = f.h - 26, top = 8, right = f.w - 8;
+      var all = curve.noisy.concat(curve.denoised).filter(isFinite);
+      var lo = Math.floor(Math.min.apply(null, all) / 5) * 5, hi = Math.ceil(Math.max.apply(null, all) / 5) * 5;
+      var X = function (v) { return left + (right - left) * v / data.max_level; };
+      var Y = function (v) { return bottom - (bottom - top) * (Math.min(hi, v) - lo) / (hi - lo || 1); };
+      c.fillStyle = "#fff"; c.fillRect(0, 0, f.w, f.h);
+      c.font = "10px sans-serif"; c.fillStyle = "#555"; c.strokeStyle = "#e4e4e4"; c.lineWidth = 1;
+      for (var d = lo; d <= hi; d += 5) { c.beginPath(); c.moveTo(left, Y(d)); c.lineTo(right, Y(d)); c.stroke(); c.fillText(d + "", 4, Y(d) + 3); }
+      c.textAlign = "center";
+      for (var s = 0; s <= 4; s++) c.fillText((data.max_level * s / 4).toFixed(2), Math.min(right - 10, X(data.max_level * s / 4)), bottom + 12);
+      c.fillText("noise level \u03c3", (left + right) / 2, f.h - 2);
+      c.textAlign = "start";
+      if (data.trained_level !== null) {
+        c.setLineDash([4, 3]); c.strokeStyle = "#888"; c.beginPath();
+        c.moveTo(X(data.trained_level), top); c.lineTo(X(data.trained_level), bottom); c.stroke(); c.setLineDash([]);
+      }
+      [["noisy", "#d62728"], ["denoised", "#1f77b4"]].forEach(function (k) {
+        c.strokeStyle = k[1]; c.lineWidth = 2; c.beginPath();
+        levels.forEach(function (v, j) { var yv = Y(curve[k[0]][j]); if (j) c.lineTo(X(v), yv); else c.moveTo(X(v), yv); });
+        c.stroke(); c.fillStyle = k[1];
+        c.beginPath(); c.arc(X(level), Y(now[k[0]]), 4, 0, 2 * Math.PI); c.fill();
+      });
+      c.font = "11px sans-serif";
+      c.fillStyle = "#1f77b4"; c.fillText("denoised (dB)", right - 80, top + 10);
+      c.fillStyle = "#d62728"; c.fillText("noisy (dB)", right - 80, top + 24);
+    }
+    function show() {
+      var level = parseFloat(slider.value), xy = inputs(index, level), out = run(xy[1]);
+      var now = { noisy: psnr(xy[0], xy[1]), denoised: psnr(xy[0], out) };
+      paint(root.querySelector(".cp-clean"), xy[0]);
+      paint(root.querySelector(".cp-noisy"), xy[1]);
+      paint(root.querySelector(".cp-denoised"), out);
+      valueOut.textContent = level.toFixed(2);
+      root.querySelector(".cp-noisy-label").textContent = "noisy: " + now.noisy.toFixed(1) + " dB";
+      root.querySelector(".cp-denoised-label").textContent = "denoised: " + now.denoised.toFixed(1) + " dB";
+      root.dataset.index = index; root.dataset.level = level;
+      root.dataset.psnrNoisy = now.noisy; root.dataset.psnrDenoised = now.denoised;
+      drawChart(level, now);
+    }
+    function pick(i) {
+      index = i;
+      curve = { noisy: [], denoised: [] };
+      levels.forEach(function (v) {
+        var xy = inputs(i, v);
+        curve.noisy.push(psnr(xy[0], xy[1])); curve.denoised.push(psnr(xy[0], run(xy[1])));
+      });
+      picks.forEach(function (b, j) { b.style.borderColor = j === i ? "#1f77b4" : "#ccc"; });
+      show();
+    }
+    picks.forEach(function (b, j) {
+      paint(b.querySelector("canvas"), inputs(j, 0)[0]);
+      b.addEventListener("click", function () { pick(j); });
+    });
+    slider.addEventListener("input", show);
+    watchSize(chart, function () { if (curve) show(); });
+    pick(0);
+  }
+  function start(root) {
+    var data = JSON.parse(root.querySelector("script.cp-data").textContent);
+    root.querySelector(".cp-noscript").style.display = "none";
+    if (data.kind === "pad") pad(root, data); else denoise(root, data);
+    root.dataset.ready = "true";
+  }
+  var root = (me && me.closest ? me.closest(".cp-living") : null) || document.getElementById(id);
+  if (root) start(root);
+})("__ID__");
+"""

@@ -27,6 +27,7 @@ NBSP = "\u00a0"
 FAST_NOTEBOOK_TARGET = 90
 TEST_COMMAND_TARGET = 30 * 60
 BOOK_BUILD_TARGET = 45 * 60
+BOOK_REBUILD_TARGET = 2 * 60  # a second build with nothing changed: no chapter runs
 
 
 def now():
@@ -207,12 +208,20 @@ def commands_table(timings):
     """The README's two commands in a fresh clone: runs, median time, target and verdict."""
     measurements = (timings or {}).get("measurements", {})
     records = []
-    for label, key, target in (("Tests: `bash scripts/test.sh`, fast mode", "test_command", TEST_COMMAND_TARGET),
-                               ("Book: `bash scripts/build_book.sh`, full mode", "book_build", BOOK_BUILD_TARGET)):
-        runs = (measurements.get(key) or {}).get("seconds") or []
+    for label, key, target in (
+            ("Tests: `bash scripts/test.sh`, fast mode", "test_command", TEST_COMMAND_TARGET),
+            ("Book: `bash scripts/build_book.sh`, full mode", "book_build", BOOK_BUILD_TARGET),
+            ("Book again, nothing changed: the same in fast mode, second run", "book_rebuild",
+             BOOK_REBUILD_TARGET)):
+        entry = measurements.get(key) or {}
+        runs = entry.get("seconds") or []
+        under = verdict(runs, target)
+        executed = entry.get("chapters_executed") or []
+        if executed:  # a rebuild that ran chapters has missed its point, however fast
+            under = f"**no**: {len(executed)} chapter(s) ran"
         records.append({"Command": label, "Runs": str(len(runs)),
                         "Time": duration_cell(statistics.median(runs)) if runs else NOT_MEASURED,
-                        "Target": format_target(target), "Under target": verdict(runs, target)})
+                        "Target": format_target(target), "Under target": under})
     return pd.DataFrame(records, columns=["Command", "Runs", "Time", "Target", "Under target"])
 
 
@@ -221,7 +230,8 @@ def timings_summary(timings):
     if not timings:
         return f"The build and test times are {NOT_MEASURED} yet."
     by_cache = {}
-    for key, label in (("test_command", "the test command"), ("book_build", "the book build")):
+    for key, label in (("test_command", "the test command"), ("book_build", "the book build"),
+                       ("book_rebuild", "the two fast builds")):
         entry = timings["measurements"].get(key)
         if entry is not None:
             by_cache.setdefault(bool(entry.get("pip_cache")), []).append(label)

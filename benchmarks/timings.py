@@ -12,12 +12,15 @@ Writes ``benchmarks/timings.json``, which the book's results page
 - ``book-build``: ``bash scripts/build_book.sh`` in a fresh clone, in full mode;
   the full-mode time of every notebook is read from the build's log, where
   MyST-NB writes "Executed notebook in N seconds".
+- ``book-rebuild``: ``bash scripts/build_book.sh`` twice in fast mode in one
+  fresh clone; the second build, with nothing changed, should take every
+  chapter from the execution cache (the log names the notebooks it executed).
 
 The clones go to a temporary folder and are removed afterwards; the logs stay
 in ``--logs``. ``COMPANION_DATA`` must name the folder with ``mnist.npz``.
 
-Everything, about an hour (the test command about 12 minutes, the book build
-about 40):
+Everything, about 80 minutes (the test command about 15 minutes, the book build
+about 40, the two fast builds about 15):
 
     COMPANION_DATA=/path/to/folder nice -n 5 .venv/bin/python benchmarks/timings.py
 
@@ -42,7 +45,7 @@ from pathlib import Path
 
 import results
 
-PARTS = ("fast-notebooks", "test-command", "book-build")
+PARTS = ("fast-notebooks", "test-command", "book-build", "book-rebuild")
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
 EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
@@ -139,8 +142,20 @@ def clean_environment(pip_cache):
     return env
 
 
-def time_in_fresh_clone(command, *, log_path, pip_cache):
-    """Clone this repository's last commit into a temporary folder, run ``command`` there and time it.
+@contextlib.contextmanager
+def fresh_clone():
+    """A clone of this repository's last commit in a temporary folder, removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="autoencoders-timing-"))
+    clone = workdir / "autoencoders"
+    try:
+        subprocess.run(["git", "clone", "--quiet", str(results.ROOT), str(clone)], check=True)
+        yield clone
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_timed(command, clone, *, log_path, env):
+    """Run ``command`` in ``clone`` and time it.
 
     Returns:
         tuple: seconds, and the command's output (stdout and stderr, also written to ``log_path``).
@@ -148,18 +163,11 @@ def time_in_fresh_clone(command, *, log_path, pip_cache):
     Raises:
         RuntimeError: if the command fails (its time would mean nothing).
     """
-    workdir = Path(tempfile.mkdtemp(prefix="autoencoders-timing-"))
-    clone = workdir / "autoencoders"
-    try:
-        subprocess.run(["git", "clone", "--quiet", str(results.ROOT), str(clone)], check=True)
-        print(f"running {' '.join(command)} in {clone} (log: {log_path}) ...", flush=True)
-        start = time.perf_counter()
-        with open(log_path, "w", encoding="utf-8") as log:
-            result = subprocess.run(command, check=False, cwd=clone, env=clean_environment(pip_cache), stdout=log,
-                                    stderr=subprocess.STDOUT)
-        seconds = time.perf_counter() - start
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"running {' '.join(command)} in {clone} (log: {log_path}) ...", flush=True)
+    start = time.perf_counter()
+    with open(log_path, "w", encoding="utf-8") as log:
+        result = subprocess.run(command, check=False, cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed in the fresh clone (exit code {result.returncode}); "
                            f"see {log_path}")
@@ -168,16 +176,31 @@ def time_in_fresh_clone(command, *, log_path, pip_cache):
 
 
 def time_test_command(logs, pip_cache):
-    seconds, _ = time_in_fresh_clone(["bash", "scripts/test.sh"], log_path=logs / "test_command.log",
-                                     pip_cache=pip_cache)
+    with fresh_clone() as clone:
+        seconds, _ = run_timed(["bash", "scripts/test.sh"], clone, log_path=logs / "test_command.log",
+                               env=clean_environment(pip_cache))
     return {"seconds": [seconds], "pip_cache": pip_cache, "date": results.now(), "commit": head_commit()}
 
 
 def time_book_build(logs, pip_cache):
-    seconds, log = time_in_fresh_clone(["bash", "scripts/build_book.sh"], log_path=logs / "book_build.log",
-                                       pip_cache=pip_cache)
+    with fresh_clone() as clone:
+        seconds, log = run_timed(["bash", "scripts/build_book.sh"], clone, log_path=logs / "book_build.log",
+                                 env=clean_environment(pip_cache))
     return {"seconds": [seconds], "pip_cache": pip_cache, "notebooks": parse_notebook_times(log),
             "date": results.now(), "commit": head_commit()}
+
+
+def time_book_rebuild(logs, pip_cache):
+    """Two fast-mode book builds in one fresh clone; the second should take its chapters from the cache."""
+    env = {**clean_environment(pip_cache), "COMPANION_FAST": "1"}
+    command = ["bash", "scripts/build_book.sh"]
+    with fresh_clone() as clone:
+        first, _ = run_timed(command, clone, log_path=logs / "book_rebuild_1.log", env=env)
+        second, log = run_timed(command, clone, log_path=logs / "book_rebuild_2.log", env=env)
+    chapters = set(results.notebook_names())
+    executed = sorted(name for name in parse_notebook_times(log) if name in chapters)
+    return {"seconds": [second], "first_build_seconds": first, "chapters_executed": executed,
+            "pip_cache": pip_cache, "date": results.now(), "commit": head_commit()}
 
 
 def gpu_count():
@@ -204,7 +227,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1. Received: --repeats {args.repeats}")
-    if {"test-command", "book-build"} & set(args.only) and not os.environ.get("COMPANION_DATA"):
+    if {"test-command", "book-build", "book-rebuild"} & set(args.only) and not os.environ.get("COMPANION_DATA"):
         parser.error("COMPANION_DATA must name the folder with mnist.npz: the fresh clones' notebooks need it")
     return args
 
@@ -227,6 +250,9 @@ def main(argv=None):
             save(args.output, measurements)
         if "book-build" in args.only:
             measurements["book_build"] = time_book_build(logs, args.pip_cache)
+            save(args.output, measurements)
+        if "book-rebuild" in args.only:
+            measurements["book_rebuild"] = time_book_rebuild(logs, args.pip_cache)
             save(args.output, measurements)
     finally:
         print(f"wrote {args.output}; logs in {logs}")

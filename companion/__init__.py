@@ -8,6 +8,14 @@ notebook, importing it also makes matplotlib's inline figures retina PNGs (see
 from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
 from companion._display import use_retina_figures
 from companion import exercises
+from companion.anomaly import (
+    anomaly_scores,
+    nats_to_bits,
+    negative_elbo,
+    one_class_split,
+    png_bits,
+    threshold_at_fpr,
+)
 from companion.autodiff import jacobian
 from companion.contractive import (
     ContractiveDense,
@@ -85,6 +93,7 @@ __all__ = [
     "VAE",
     "add_gaussian_noise",
     "add_salt_and_pepper",
+    "anomaly_scores",
     "bernoulli_reconstruction_loss",
     "build_contractive_autoencoder",
     "build_conv_autoencoder",
@@ -115,19 +124,24 @@ __all__ = [
     "load_mnist",
     "mask_pixels",
     "mse_per_pixel",
+    "nats_to_bits",
+    "negative_elbo",
     "noise_gain",
+    "one_class_split",
     "plot_history",
     "plot_images",
     "plot_latent_grid",
     "plot_latent_scatter",
     "plot_reconstructions",
     "plot_signed_images",
+    "png_bits",
     "principal_angles",
     "prior_quantiles",
     "psnr",
     "seed_everything",
     "squared_error_per_image",
     "squared_jacobian_norms",
+    "threshold_at_fpr",
     "train",
     "train_greedy_layerwise",
 ]

@@ -1,0 +1,190 @@
+"""Checkers of Chapter 11."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import companion as cp
+from companion.exercises import ch11
+
+# --- 11.1 AUROC by hand ---
+
+
+@pytest.mark.parametrize(
+    "answer, status, hint",
+    [
+        (5 / 6, "correct", "5/6"),
+        (0.833, "correct", "5/6"),
+        (1 / 6, "wrong", "anomaly does"),
+        (5, "wrong", "divide"),
+        (2 / 3, "wrong", "5 of the 6"),
+        (0.5, "wrong", "Check the formula"),
+        ("0.83", "wrong", "Expected a number"),
+        (float("nan"), "wrong", "finite"),
+        (..., "unattempted", "replace"),
+        (None, "unattempted", "replace"),
+    ],
+)
+def test_auroc_by_hand(answer, status, hint):
+    verdict = ch11.check_auroc_by_hand(answer)
+    assert verdict.status == status and hint in verdict.message, verdict.message
+
+
+# --- 11.2 AUROC from pairs ---
+
+
+def right_auroc(normal, anomalous):
+    differences = np.asarray(anomalous)[None, :] - np.asarray(normal)[:, None]
+    return np.mean(differences > 0) + 0.5 * np.mean(differences == 0)
+
+
+def test_auroc_function_right():
+    assert ch11.check_auroc_function(right_auroc).status == "correct"
+    sklearn_way = lambda n, a: roc_auc_score(np.r_[np.zeros(len(n)), np.ones(len(a))], np.r_[n, a])  # noqa: E731
+    assert ch11.check_auroc_function(sklearn_way).status == "correct"
+    assert ch11.check_auroc_function(...).status == "unattempted"
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (lambda n, a: 1 - right_auroc(n, a), "order is reversed"),
+        (lambda n, a: np.mean(a[None, :] > n[:, None]), "ties are missing"),
+        (lambda n, a: np.mean(a[None, :] >= n[:, None]), "ties count one half"),
+        (lambda n, a: right_auroc(n, a) * len(n) * len(a), "divide by the number of pairs"),
+        (lambda n, a: 0.5, "expected"),
+        (lambda n, a: [0.5, 0.5], "one number"),
+        (lambda n, a: float("nan"), "finite"),
+        (lambda n, a: None, "forget `return`"),
+        (lambda n, a: "0.8", "one number"),
+        (lambda n: 0.5, "raised TypeError"),
+        ("auroc", "Expected a function"),
+    ],
+)
+def test_auroc_function_wrong(function, hint):
+    verdict = ch11.check_auroc_function(function)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+# --- 11.3 statements ---
+
+
+def test_statements():
+    assert ch11.check_threshold_statements({"b", "d"}).status == "correct"
+    assert ch11.check_threshold_statements("db").status == "correct"
+    assert ch11.check_threshold_statements(...).status == "unattempted"
+    verdict = ch11.check_threshold_statements("abd")
+    assert verdict.status == "wrong" and "(a) is false" in verdict.message
+    assert ch11.check_threshold_statements(3.5).status == "wrong"
+    assert ch11.check_threshold_statements({"z"}).status == "wrong"
+
+
+# --- 11.4 complexity-corrected score ---
+
+
+@pytest.mark.parametrize(
+    "answer, status, hint",
+    [
+        (208 / np.log(2) - 280, "correct", "bits"),
+        (20.1, "correct", "bits"),
+        (-72, "wrong", "divide the nats by ln 2"),
+        (208 / np.log(2) - 35, "wrong", "multiply by 8"),
+        (208 * np.log(2) - 280, "wrong", "not a multiplication"),
+        (280 - 208 / np.log(2), "wrong", "not the other way"),
+        (1e3, "wrong", "Check the formula"),
+        ([20.1], "wrong", "Expected a number"),
+        (20 + 1j, "wrong", "real number"),
+        (..., "unattempted", "replace"),
+    ],
+)
+def test_complexity_score(answer, status, hint):
+    verdict = ch11.check_complexity_score(answer)
+    assert verdict.status == status and hint in verdict.message, verdict.message
+
+
+# --- 11.5 a trained detector, measured on held-out digits ---
+
+PATTERN = np.random.default_rng(0).uniform(size=(28, 28)).astype("float32")
+
+
+@pytest.fixture
+def held_out(monkeypatch):
+    """Synthetic held-out digits: the zeros are one pattern plus a little noise, the others random images."""
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(10), 20)
+    images = rng.uniform(size=(200, 28, 28)).astype("float32")
+    zeros = labels == 0
+    images[zeros] = np.clip(PATTERN + 0.05 * rng.normal(size=(zeros.sum(), 28, 28)), 0, 1)
+    monkeypatch.setattr(ch11, "held_out_digits", lambda: (images, labels))
+    return images, labels
+
+
+def knows_the_zeros(batch):
+    """A perfect detector of the synthetic zeros: it reconstructs every image as the zeros' pattern."""
+    return np.broadcast_to(PATTERN.reshape(batch.shape[1:]), batch.shape).copy()
+
+
+def test_a_detector_of_the_zeros_passes_with_its_auroc(held_out):
+    verdict = ch11.check_digit_detector(knows_the_zeros)
+    assert verdict.status == "correct", verdict.message
+    assert "AUROC 1.00 (target 0.95)" in verdict.message
+
+
+def test_the_model_gets_the_images_in_its_own_input_shape(held_out):
+    import keras
+
+    flat = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda x: 0 * x + PATTERN.reshape(1, 784))])
+    assert ch11.check_digit_detector(flat).status == "correct"
+    channels = keras.Sequential([keras.Input((28, 28, 1)),
+                                 keras.layers.Lambda(lambda x: 0 * x + PATTERN.reshape(1, 28, 28, 1))])
+    assert ch11.check_digit_detector(channels).status == "correct"
+
+
+def test_an_untrained_autoencoder_is_rejected_with_its_auroc(held_out):
+    cp.seed_everything(0)
+    untrained = cp.build_stacked_autoencoder((28, 28), 8, hidden_sizes=(32,))
+    verdict = ch11.check_digit_detector(untrained)
+    assert verdict.status == "wrong" and "target 0.95" in verdict.message, verdict.message
+    assert "not trained" in verdict.message or "reconstructed better" in verdict.message
+
+
+def test_a_detector_that_flags_the_zeros_is_told_so(held_out):
+    def flips_the_zeros(batch):  # reconstructs every image well except those close to the zeros' pattern
+        return np.where(np.abs(batch - PATTERN) < 0.2, 1 - batch, batch)
+
+    verdict = ch11.check_digit_detector(flips_the_zeros)
+    assert verdict.status == "wrong" and "reconstructed better" in verdict.message, verdict.message
+
+
+def raises(batch):
+    raise RuntimeError("out of memory")
+
+
+@pytest.mark.parametrize(
+    "model, hint",
+    [
+        ("model", "Expected a Keras model"),
+        (42, "Expected a Keras model"),
+        (raises, "raised RuntimeError: out of memory"),
+        (lambda batch: batch[:, :10], "must reconstruct its input"),
+        (lambda batch: np.full(batch.shape, np.nan), "NaN"),
+        (lambda batch: None, "returned None"),
+        (lambda batch: "images", "array of numbers"),
+        (lambda batch: [batch, batch], "must reconstruct its input"),
+    ],
+    ids=["string", "number", "raises", "wrong output shape", "nan", "none", "text", "two outputs"],
+)
+def test_bad_detectors_get_a_verdict_not_an_exception(held_out, model, hint):
+    verdict = ch11.check_digit_detector(model)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_a_model_with_the_wrong_input_shape_is_explained(held_out):
+    model = cp.build_stacked_autoencoder((100,), 4, hidden_sizes=())
+    verdict = ch11.check_digit_detector(model)
+    assert verdict.status == "wrong" and "takes inputs of shape (100,)" in verdict.message
+
+
+@pytest.mark.parametrize("answer", [..., None])
+def test_detector_not_attempted(held_out, answer):
+    assert ch11.check_digit_detector(answer).status == "unattempted"

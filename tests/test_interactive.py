@@ -17,9 +17,9 @@ import companion as cp
 from companion.interactive import NOISE_CLIP
 
 # An exported sigmoid output (pixels in [0, 1]) stays this close to Keras: int8
-# kernels with one scale per output unit. Measured about 0.001-0.01 on the
-# chapters' trained models.
-EXPORT_TOLERANCE = 0.02
+# kernels with one scale per output unit, rounded as GPTQ does. Measured at most
+# 0.025 on the chapters' trained models, far less on these untrained ones.
+EXPORT_TOLERANCE = 0.03
 
 
 def dense_decoder(latent_dim=2, image_shape=(28, 28, 1), seed=0):
@@ -142,6 +142,8 @@ def test_the_pad_is_self_contained_light_and_has_a_png_fallback():
     assert set(bundle) == {"text/html", "image/png", "text/plain"}
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
     assert figure.nbytes < 1_000_000, "a living figure must stay under 1 MB"
+    assert figure.export.nbytes < figure.nbytes
+    assert 0 <= figure.max_error < EXPORT_TOLERANCE
     assert not re.search(r"https?://|src=|<link|import\(|fetch\(|XMLHttpRequest", figure.html)
     assert len(bundle["text/plain"]) <= 80
 
@@ -205,6 +207,7 @@ def test_the_slider_reference_outputs_are_predict_on_the_noisy_images_the_page_m
         assert check["psnr_noisy"] == pytest.approx(cp.psnr(clean[check["index"]][None], noisy))
         assert check["psnr_denoised"] == pytest.approx(cp.psnr(clean[check["index"]][None], expected), rel=1e-5)
     assert figure.nbytes < 1_000_000
+    assert 0 <= figure.max_error < EXPORT_TOLERANCE
     assert base64.b64decode(figure._repr_mimebundle_()["image/png"]).startswith(b"\x89PNG")
 
 

@@ -1,0 +1,194 @@
+"""Write the Colab versions of the chapters: the same notebooks, in plain Markdown.
+
+Colab opens a single notebook from the repository and renders its Markdown
+cells as CommonMark, so the book's MyST syntax would show as raw text there.
+This script writes ``colab/NN_name.ipynb`` from each ``notebooks/NN_name.ipynb``:
+
+- citations (``{cite}``, ``{cite:t}``, ``{cite:p}``) become "Author (year)" or
+  "(Author, year)", linked to the book's reference list;
+- API roles (``{py:func}``, ``{py:class}``, ...) become links to the book's API page;
+- links to the book's pages (``../book/references.md``) point to the published book;
+- the exercise directives become headings, and each solution's code cells are
+  Colab form cells, whose code stays hidden until the reader opens it;
+- the cells that the book hides (``remove-cell``: the checks of the chapter's
+  claims) are form cells too; they still run.
+
+Outputs are dropped: the reader runs the notebook. The book's Colab button
+opens these files (``book/_ext/notebook_launch.py``), and
+``tests/test_colab_notebooks.py`` fails when one is missing, out of date, or
+holds any MyST syntax. Run it after changing a chapter:
+
+    .venv/bin/python scripts/colab_notebooks.py          # write colab/
+    .venv/bin/python scripts/colab_notebooks.py --check  # exit 1 if out of date
+"""
+
+import argparse
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+from pybtex.database import parse_file
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from author_year import last_name  # noqa: E402  (the book's own labels)
+
+NOTEBOOKS = ROOT / "notebooks"
+COLAB = ROOT / "colab"
+ROLE = re.compile(r"\{([a-z]+(?::[a-z]+)?)\}`([^`]*)`")
+DIRECTIVE = re.compile(r"^```\{([a-z-]+)\}[ \t]*(.*?)\n((?::[a-z-]+:.*\n)*)(.*?)^```[ \t]*$",
+                       re.MULTILINE | re.DOTALL)
+BOOK_LINK = re.compile(r"\]\((?:\.\./)?(book|notebooks)/([A-Za-z0-9_./-]+?)\.(?:md|ipynb)(#[^)]*)?\)")
+SOLUTION_TITLE = "#@title Solution (double-click to show the code)"
+CHECK_TITLE = "#@title Checks of the claims above (the book hides this cell)"
+
+
+def book_url():
+    """The published book's address, from ``_config.yml`` (``html.baseurl``)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["html"]["baseurl"].rstrip("/") + "/"
+
+
+def citation_labels():
+    """``{key: ("Masci et al.", "2011")}`` for every entry of the book's bibliography."""
+    labels = {}
+    for key, entry in parse_file(str(ROOT / "book" / "references.bib")).entries.items():
+        names = [last_name(person) for person in entry.persons.get("author", [])]
+        authors = names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else f"{names[0]} et al."
+        labels[key] = (authors, entry.fields.get("year", ""))
+    return labels
+
+
+class Converter:
+    """MyST Markdown to CommonMark for Colab, with links into the published book."""
+
+    def __init__(self, url, labels):
+        self.url = url
+        self.labels = labels
+
+    def role(self, match):
+        name, text = match.groups()
+        if name.startswith("cite"):
+            return self.citation(name, text)
+        if name.startswith("py:"):
+            title, _, target = re.fullmatch(r"(.*?)(\s*<(.+)>)?", text).group(1, 2, 3)
+            target = target or title
+            return f"[`{title}`]({self.url}book/api.html#{target})"
+        if name in ("math",):
+            return f"${text}$"
+        raise ValueError(f"no plain Markdown for the MyST role {{{name}}}. Received: {match.group(0)}")
+
+    def citation(self, name, keys):
+        unknown = [key for key in keys.split(",") if key.strip() not in self.labels]
+        if unknown:
+            raise ValueError(f"cited keys missing from book/references.bib. Received: {unknown}")
+        works = [self.labels[key.strip()] for key in keys.split(",")]
+        link = f"{self.url}book/references.html"
+        if name == "cite:t":
+            return ", ".join(f"[{authors} ({year})]({link})" for authors, year in works)
+        return "(" + "; ".join(f"[{authors}, {year}]({link})" for authors, year in works) + ")"
+
+    def directive(self, match):
+        name, argument, _options, body = match.groups()
+        if name == "exercise-start":
+            return f"### Exercise {argument.strip()}\n\n{body}".rstrip() + "\n"
+        if name == "solution-start":
+            return "**Solution.** Open the cell below to see it.\n"
+        if name in ("exercise-end", "solution-end"):
+            return ""
+        title = argument.strip() or name.capitalize()
+        quoted = "\n".join(f"> {line}" if line else ">" for line in body.rstrip().splitlines())
+        return f"> **{title}**\n>\n{quoted}\n"
+
+    def markdown(self, text):
+        text = DIRECTIVE.sub(self.directive, text)
+        text = ROLE.sub(self.role, text)
+        text = BOOK_LINK.sub(lambda m: f"]({self.url}{m.group(1)}/{m.group(2)}.html{m.group(3) or ''})", text)
+        return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def form_cell(cell, title):
+    """A Colab form cell: its code is hidden behind ``title`` until opened; it still runs."""
+    cell["source"] = f"{title}\n" + "".join(cell["source"])
+    cell["metadata"]["cellView"] = "form"
+
+
+def colab_version(notebook, converter):
+    """The Colab version of one chapter (a new notebook; ``notebook`` is unchanged)."""
+    colab = copy.deepcopy(notebook)
+    in_solution = False
+    first_code = True  # the install cell: left as it is
+    cells = []
+    for cell in colab["cells"]:
+        source = "".join(cell["source"])
+        tags = cell["metadata"].get("tags", [])
+        if cell["cell_type"] == "markdown":
+            in_solution = _in_solution_after(source, in_solution)
+            source = converter.markdown(source)
+            if not source:
+                continue
+            cell["source"] = source
+        elif cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+            cell["source"] = source
+            if in_solution:
+                form_cell(cell, SOLUTION_TITLE)
+            elif "remove-cell" in tags and not first_code:
+                form_cell(cell, CHECK_TITLE)
+            first_code = False
+        cell["metadata"].pop("tags", None)
+        cell["metadata"].pop("lines_to_next_cell", None)
+        cells.append(cell)
+    colab["cells"] = cells
+    colab["metadata"]["colab"] = {"provenance": []}
+    return colab
+
+
+def _in_solution_after(source, in_solution):
+    """Whether the cells after this Markdown cell are inside a solution."""
+    for name in re.findall(r"^```\{(solution-start|solution-end)\}", source, flags=re.MULTILINE):
+        in_solution = name == "solution-start"
+    return in_solution
+
+
+def render(notebook):
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def expected_files():
+    """``{path in colab/: text}`` for every chapter."""
+    converter = Converter(book_url(), citation_labels())
+    files = {}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        files[COLAB / path.name] = render(colab_version(notebook, converter))
+    return files
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if colab/ is not up to date; write nothing")
+    args = parser.parse_args(argv)
+    files = expected_files()
+    stale = [path for path, text in files.items()
+             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    orphans = sorted(set(COLAB.glob("*.ipynb")) - set(files))
+    if args.check:
+        for path in stale + orphans:
+            print(f"out of date: {path.relative_to(ROOT)}")
+        return 1 if stale or orphans else 0
+    COLAB.mkdir(exist_ok=True)
+    for path in stale:
+        path.write_text(files[path], encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    for path in orphans:
+        path.unlink()
+        print(f"removed {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -164,7 +164,10 @@ def expected_files():
     files = {}
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         notebook = json.loads(path.read_text(encoding="utf-8"))
-        files[COLAB / path.name] = render(colab_version(notebook, converter))
+        try:
+            files[COLAB / path.name] = render(colab_version(notebook, converter))
+        except ValueError as error:
+            raise ValueError(f"{path.relative_to(ROOT)}: {error}") from None
     return files
 
 

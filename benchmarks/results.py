@@ -19,6 +19,7 @@ from IPython.display import Markdown
 ROOT = Path(__file__).resolve().parents[1]
 PAPERS_JSON = ROOT / "benchmarks" / "papers.json"
 TIMINGS_JSON = ROOT / "benchmarks" / "timings.json"
+COLAB_CHECK_JSON = ROOT / "benchmarks" / "colab_check.json"
 
 NOT_MEASURED = "*not measured*"
 DASH = "—"
@@ -244,3 +245,24 @@ def timings_summary(timings):
 def notebook_names():
     """Names (without ``.ipynb``) of the chapter notebooks in the repository."""
     return sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+# --- the chapters as Colab runs them (colab_check.json) ---
+
+
+def colab_check_summary(check):
+    """When the check ran, with which Python and which versions of the main packages."""
+    if not check:
+        return f"The Colab-like check is {NOT_MEASURED} yet."
+    versions = ", ".join(f"{name} {version}" for name, version in check["versions"].items())
+    return (f"Run on {check['date'][:10]} (commit `{check['commit']}`) with Python {check['python']} and "
+            f"{versions}; constraints {check['constraints']}.")
+
+
+def colab_check_table(check):
+    """Each chapter that the check ran: passed or failed, and its time in fast mode."""
+    records = [{"Chapter": f"{{doc}}`/notebooks/{name}`" if (ROOT / "notebooks" / f"{name}.ipynb").exists() else name,
+                "Result": "passed" if entry["passed"] else "**failed**",
+                "Time, fast mode": duration_cell(entry["seconds"]) if entry["passed"] else DASH}
+               for name, entry in sorted(((check or {}).get("chapters") or {}).items())]
+    return pd.DataFrame(records, columns=["Chapter", "Result", "Time, fast mode"])

@@ -125,7 +125,7 @@ def load_fashion_mnist(n_train=None, n_test=None, *, flatten=False, scale=True):
 
     Used by Chapter 11. Looks for ``fashion-mnist.npz`` (Keras layout) in
     ``COMPANION_DATA``, then for the idx files of Debian's
-    ``dataset-fashion-mnist`` package (:data:`DEBIAN_FASHION_MNIST`), then in
+    ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``), then in
     Keras' cache or download. There is no offline fallback.
 
     Raises:

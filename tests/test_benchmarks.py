@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS_PAGE = ROOT / "book" / "results.md"
-ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "keras_conv_vae"}
+ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "keras_conv_vae",
+           "one_class_mean", *(f"one_class_digit_{digit}" for digit in range(10))}
 NBSP = "\u00a0"
 MACHINE = {"cpu_cores": 2, "cpu_model": "a CPU", "gpus": 0, "system": "Linux", "python": "3.11"}
 
@@ -271,3 +272,27 @@ def test_fresh_clone_runs_the_last_commit_then_is_removed(timings, tmp_path):
         with pytest.raises(RuntimeError, match="exit code 3"):
             timings.run_timed(["bash", "-c", "exit 3"], clone, log_path=tmp_path / "failed.log", env=env)
     assert not clone.exists()
+
+
+def test_colab_check_result_is_shown_per_chapter(results):
+    check = {"date": "2026-11-29T23:00:00+00:00", "commit": "abc1234", "python": "3.11.7",
+             "versions": {"tensorflow": "2.20.0", "keras": "3.13.2"}, "constraints": "From Colab's list",
+             "chapters": {"01_linear_autoencoder_pca": {"passed": True, "seconds": 42.0, "message": ""},
+                          "09_gone": {"passed": False, "seconds": None, "message": "ModuleNotFoundError"}}}
+    table = results.colab_check_table(check).set_index("Result")
+    assert list(table["Time, fast mode"]) == [f"42{NBSP}s", "—"]
+    assert table.index.tolist() == ["passed", "**failed**"]
+    assert table.loc["passed", "Chapter"] == "{doc}`/notebooks/01_linear_autoencoder_pca`"
+    summary = results.colab_check_summary(check)
+    assert "2026-11-29" in summary and "tensorflow 2.20.0, keras 3.13.2" in summary and "Python 3.11.7" in summary
+    assert results.colab_check_summary(None) == "The Colab-like check is *not measured* yet."
+    assert results.colab_check_table(None).empty
+
+
+def test_colab_check_refuses_a_chapter_that_does_not_exist(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import colab_check
+
+    with pytest.raises(ValueError, match="no Colab version in colab/ starts with '99'"):
+        colab_check.select_chapters(["01", "99"])
+    assert [path.name[:2] for path in colab_check.select_chapters(["01"])] == ["01"]

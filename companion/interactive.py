@@ -226,8 +226,9 @@ def _quantise(kernel, inputs, damping=0.01):
     layer's inputs. As in GPTQ (Frantar et al., 2023), the inputs are rounded
     one at a time, in order of decreasing energy, and the error each leaves is
     passed on to the inputs not yet rounded, weighted by how they co-vary on
-    ``inputs``: on the chapters' models this halves the largest error of an
-    output pixel (from about 0.05 to 0.02) for the same bytes.
+    ``inputs``. On Chapter 5's denoiser this halves the largest error of an
+    output pixel on noisy digits (from 0.05 to 0.024) for the same bytes;
+    fitted to the very inputs a figure computes, it stays under 0.005.
     """
     scale = np.abs(kernel).max(axis=0) / 127
     scale[scale == 0] = 1.0
@@ -280,7 +281,7 @@ class LivingFigure:
 
     @property
     def nbytes(self):
-        """Size of the HTML in bytes: the figure's data and script."""
+        """The size of the HTML in bytes (the figure's data and script)."""
         return len(self.html.encode("utf-8"))
 
     def png(self):
@@ -297,11 +298,11 @@ class LivingFigure:
         return {
             "text/html": self.html,
             "image/png": base64.b64encode(self.png()).decode("ascii"),
-            "text/plain": f"<living figure: {self.payload['kind']}, {self.nbytes:,} bytes>",
+            "text/plain": repr(self),
         }
 
     def __repr__(self):
-        return f"<LivingFigure {self.payload['kind']}: {self.nbytes:,} bytes>"
+        return f"<LivingFigure {self.payload['kind']}: {self.nbytes:,} bytes, max error {self.max_error:.4f}>"
 
 
 def _figure(kind, title, payload, body, fallback, export, max_error):
@@ -356,8 +357,8 @@ def latent_pad(decoder, codes, labels, *, limit=None, max_points=3000, label_nam
         codes: array ``(n, 2)``, e.g. the encoder's means of the test images.
         labels: array ``(n,)`` of integer classes, one per code.
         limit: the plane spans ``[-limit, limit]`` on both axes; default: enough
-            for 99.5% of the codes, at least 3.
-        max_points: at most this many codes are drawn (the first ones).
+            for 99.8% of the codes, at least 3 (codes outside it are not drawn).
+        max_points: at most this many codes are drawn (the first ones in the plane).
         label_name: what the labels are, shown in the legend.
         title: the line above the figure.
 
@@ -386,7 +387,7 @@ def latent_pad(decoder, codes, labels, *, limit=None, max_points=3000, label_nam
         raise TypeError(f"labels must be integer classes. Received: labels.dtype={labels.dtype}")
     max_points = _checks.positive_int("max_points", max_points)
     if limit is None:
-        limit = max(3.0, math.ceil(2 * np.quantile(np.abs(codes), 0.995)) / 2)
+        limit = max(3.0, math.ceil(2 * np.quantile(np.abs(codes), 0.998)) / 2)
     limit = _checks.positive_number("limit", limit)
     classes = sorted(int(value) for value in np.unique(labels))
     # reference points: the origin and the mean code of the first four classes
@@ -399,8 +400,9 @@ def latent_pad(decoder, codes, labels, *, limit=None, max_points=3000, label_nam
     max_error = np.abs(export.predict(held_out) - _call(decoder, held_out)).max()
     image_shape = _grey_shape(export.output_shape, "latent_pad")
     reference = _to_uint8(decoder.predict(checks, verbose=0).reshape(len(checks), -1))
-    shown, shown_labels = codes[:max_points], labels[:max_points]
-    scaled = np.round(np.clip(shown / limit, -1, 1) * 32767).astype("<i2")
+    inside = np.all(np.abs(codes) <= limit, axis=1)  # the plane's few outliers are not drawn
+    shown, shown_labels = codes[inside][:max_points], labels[inside][:max_points]
+    scaled = np.round(shown / limit * 32767).astype("<i2")
     payload = {
         "kind": "pad",
         "layers": export.to_json(),
@@ -741,7 +743,7 @@ _SCRIPT = r"""
     function drawChart(level, now) {
       var f = fit(chart);
       if (!f) return;
-      var c = f.ctx, left = 34, bottom = f.h - 26, top = 8, right = f.w - 8;
+      var c = f.ctx, left = 34, bottom = f.h - 26, top = 20, right = f.w - 8;
       var all = curve.noisy.concat(curve.denoised).filter(isFinite);
       var lo = Math.floor(Math.min.apply(null, all) / 5) * 5, hi = Math.ceil(Math.max.apply(null, all) / 5) * 5;
       var X = function (v) { return left + (right - left) * v / data.max_level; };
@@ -763,9 +765,9 @@ _SCRIPT = r"""
         c.stroke(); c.fillStyle = k[1];
         c.beginPath(); c.arc(X(level), Y(now[k[0]]), 4, 0, 2 * Math.PI); c.fill();
       });
-      c.font = "11px sans-serif";
-      c.fillStyle = "#1f77b4"; c.fillText("denoised (dB)", right - 80, top + 10);
-      c.fillStyle = "#d62728"; c.fillText("noisy (dB)", right - 80, top + 24);
+      c.font = "11px sans-serif"; c.fillStyle = "#333"; c.fillText("PSNR (dB)", 4, 11);
+      c.fillStyle = "#1f77b4"; c.fillText("denoised output", right - 92, top + 10);
+      c.fillStyle = "#d62728"; c.fillText("noisy input", right - 92, top + 24);
     }
     function show() {
       var level = parseFloat(slider.value), xy = inputs(index, level), out = run(xy[1]);

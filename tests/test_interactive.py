@@ -131,9 +131,9 @@ def test_the_pad_carries_the_decoder_and_reference_decodes_from_predict():
     assert np.abs(forward_from_json(payload["layers"], checks) - predicted).max() < EXPORT_TOLERANCE
     assert payload["image"] == [28, 28]
     points = b64_array(payload["points"], "<i2").reshape(-1, 2) / 32767 * payload["limit"]
-    np.testing.assert_allclose(points, np.clip(codes, -payload["limit"], payload["limit"]),
-                               atol=payload["limit"] / 32767)
-    np.testing.assert_array_equal(b64_array(payload["labels"], "uint8"), labels)
+    inside = np.all(np.abs(codes) <= payload["limit"], axis=1)
+    np.testing.assert_allclose(points, codes[inside], atol=payload["limit"] / 32767)
+    np.testing.assert_array_equal(b64_array(payload["labels"], "uint8"), labels[inside])
 
 
 def test_the_pad_is_self_contained_light_and_has_a_png_fallback():

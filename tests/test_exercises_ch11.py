@@ -133,10 +133,13 @@ def test_a_detector_of_the_zeros_passes_with_its_auroc(held_out):
 def test_the_model_gets_the_images_in_its_own_input_shape(held_out):
     import keras
 
-    flat = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda x: 0 * x + PATTERN.reshape(1, 784))])
+    def pattern_model(shape):  # outputs the zeros' pattern, whatever the input, in the input's shape
+        pattern = keras.ops.convert_to_tensor(PATTERN.reshape((1, *shape)))
+        return keras.Sequential([keras.Input(shape), keras.layers.Lambda(lambda x: 0 * x + pattern)])
+
+    flat = pattern_model((784,))
     assert ch11.check_digit_detector(flat).status == "correct"
-    channels = keras.Sequential([keras.Input((28, 28, 1)),
-                                 keras.layers.Lambda(lambda x: 0 * x + PATTERN.reshape(1, 28, 28, 1))])
+    channels = pattern_model((28, 28, 1))
     assert ch11.check_digit_detector(channels).status == "correct"
 
 

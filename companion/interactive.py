@@ -31,7 +31,6 @@ import keras
 from companion import _checks
 from companion.latent import code_size
 from companion.metrics import psnr
-from companion.plots import as_images
 
 __all__ = ["DenseExport", "LivingFigure", "denoising_slider", "export_dense", "latent_pad"]
 
@@ -709,7 +708,8 @@ _SCRIPT = r"""
     });
     plane.addEventListener("pointermove", function (event) { if (event.buttons) moveTo(event); });
     plane.addEventListener("keydown", function (event) {
-      var step = L / 40, d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[event.key];
+      var step = L / 40;
+      var d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[event.key];
       if (!d) return;
       event.preventDefault();
       z = [Math.min(L, Math.max(-L, z[0] + d[0])), Math.min(L, Math.max(-L, z[1] + d[1]))];
@@ -748,9 +748,14 @@ _SCRIPT = r"""
       var Y = function (v) { return bottom - (bottom - top) * (Math.min(hi, v) - lo) / (hi - lo || 1); };
       c.fillStyle = "#fff"; c.fillRect(0, 0, f.w, f.h);
       c.font = "10px sans-serif"; c.fillStyle = "#555"; c.strokeStyle = "#e4e4e4"; c.lineWidth = 1;
-      for (var d = lo; d <= hi; d += 5) { c.beginPath(); c.moveTo(left, Y(d)); c.lineTo(right, Y(d)); c.stroke(); c.fillText(d + "", 4, Y(d) + 3); }
+      for (var d = lo; d <= hi; d += 5) {
+        c.beginPath(); c.moveTo(left, Y(d)); c.lineTo(right, Y(d)); c.stroke(); c.fillText(d + "", 4, Y(d) + 3);
+      }
       c.textAlign = "center";
-      for (var s = 0; s <= 4; s++) c.fillText((data.max_level * s / 4).toFixed(2), Math.min(right - 10, X(data.max_level * s / 4)), bottom + 12);
+      for (var s = 0; s <= 4; s++) {
+        var tick = data.max_level * s / 4;
+        c.fillText(tick.toFixed(2), Math.min(right - 10, X(tick)), bottom + 12);
+      }
       c.fillText("noise level \u03c3", (left + right) / 2, f.h - 2);
       c.textAlign = "start";
       if (data.trained_level !== null) {
@@ -759,7 +764,10 @@ _SCRIPT = r"""
       }
       [["noisy", "#d62728"], ["denoised", "#1f77b4"]].forEach(function (k) {
         c.strokeStyle = k[1]; c.lineWidth = 2; c.beginPath();
-        levels.forEach(function (v, j) { var yv = Y(curve[k[0]][j]); if (j) c.lineTo(X(v), yv); else c.moveTo(X(v), yv); });
+        levels.forEach(function (v, j) {
+          var yv = Y(curve[k[0]][j]);
+          if (j) c.lineTo(X(v), yv); else c.moveTo(X(v), yv);
+        });
         c.stroke(); c.fillStyle = k[1];
         c.beginPath(); c.arc(X(level), Y(now[k[0]]), 4, 0, 2 * Math.PI); c.fill();
       });
@@ -774,7 +782,8 @@ _SCRIPT = r"""
       paint(root.querySelector(".cp-noisy"), xy[1]);
       paint(root.querySelector(".cp-denoised"), out);
       valueOut.textContent = level.toFixed(2);
-      root.querySelector(".cp-noisy-label").innerHTML = "noisy<br>" + (isFinite(now.noisy) ? now.noisy.toFixed(1) : "\u221e") + " dB";
+      var noisyText = isFinite(now.noisy) ? now.noisy.toFixed(1) : "\u221e";
+      root.querySelector(".cp-noisy-label").innerHTML = "noisy<br>" + noisyText + " dB";
       root.querySelector(".cp-denoised-label").innerHTML = "denoised<br>" + now.denoised.toFixed(1) + " dB";
       root.dataset.index = index; root.dataset.level = level;
       root.dataset.psnrNoisy = now.noisy; root.dataset.psnrDenoised = now.denoised;

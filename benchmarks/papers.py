@@ -2,7 +2,9 @@
 
 Only the paper-scale runs that do not fit in a chapter are here: the linear
 autoencoder against PCA at Hinton & Salakhutdinov's code size, their deep
-autoencoder, Kingma & Welling's VAE and the Keras convolutional VAE. Each row
+autoencoder, Kingma & Welling's VAE, the Keras convolutional VAE, and the
+one-class MNIST table of Ruff et al. (2018) with every score of Chapter 11 on
+all ten digits. Each row
 puts our number next to the one a paper or the Keras example gives for the same
 metric. The chapters' own headline numbers reach the results page
 (``book/results.md``) from the chapters themselves, with MyST-NB's glue; where a
@@ -38,7 +40,10 @@ import numpy as np
 import companion as cp  # before Keras: keeps TensorFlow's native logs quiet
 import keras
 import tensorflow as tf
-from companion.settings import ch01
+from companion.settings import ch01, ch11
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
 
 import results
 
@@ -57,12 +62,17 @@ KERAS_VAE_LOSS_BY_EPOCH = (
     151.61, 151.45, 151.27, 151.14, 151.01, 150.88, 150.72, 150.61, 150.48, 150.40,
 )
 
+# Ruff et al. (2018), Table 1, MNIST: mean AUROC in % over ten seeds, normal digit 0 to 9.
+RUFF_ONE_CLASS_DEEP_SVDD = (98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5)
+RUFF_DCAE = (97.6, 98.3, 85.4, 86.7, 86.5, 78.2, 94.6, 92.3, 86.5, 90.4)
+
 # Epochs per experiment: the full run, and the quick check of the script (with tiny subsets).
 FULL = {
     "linear_vs_pca": ch01.FULL["linear_epochs"],
     "hinton2006": 30,
     "vae_dense": 30,
     "vae_conv": 12,  # of the example's 30, to keep the whole run within about 30 minutes
+    "one_class": ch11.FULL["epochs"],  # Chapter 11's epochs, for every score and every digit
 }
 QUICK = dict.fromkeys(FULL, 1)
 QUICK_SIZES = (512, 256)  # training and test images of the quick check
@@ -75,7 +85,7 @@ class Workbench:
         with warnings.catch_warnings():
             # numbers compared with papers must come from real MNIST, not the fallback digits
             warnings.simplefilter("error", cp.FallbackDataWarning)
-            (self.x_train, _), (self.x_test, _) = cp.load_mnist(n_train, n_test, flatten=True)
+            (self.x_train, self.y_train), (self.x_test, self.y_test) = cp.load_mnist(n_train, n_test, flatten=True)
         self.epochs = epochs
 
     @functools.cached_property
@@ -248,8 +258,85 @@ def vae_conv(bench):
     )]
 
 
+def one_class_scores(bench, digit, epochs):
+    """AUROC in % of every score of Chapter 11 with ``digit`` as the normal class, and the dense AE's seconds."""
+    settings = ch11.FULL
+    x_train, x_test = bench.x_train.reshape(-1, 28, 28), bench.x_test.reshape(-1, 28, 28)
+    normal, _ = cp.one_class_split(x_train, bench.y_train, digit, validation_fraction=settings["validation_fraction"],
+                                   seed=digit)
+    is_anomaly = bench.y_test != digit
+    fit = {"epochs": epochs, "batch_size": settings["batch_size"], "learning_rate": settings["learning_rate"]}
+    sizes = {"hidden_sizes": settings["hidden_sizes"]}
+
+    def auroc(scores):
+        return 100 * roc_auc_score(is_anomaly, scores)
+
+    start = time.perf_counter()
+    dense = cp.build_stacked_autoencoder((28, 28), settings["code_size"], **sizes, name=f"dense_ae_{digit}")
+    cp.train(dense, normal, loss="binary_crossentropy", **fit)
+    scores = {"dense AE": auroc(cp.anomaly_scores(dense, x_test))}
+    seconds = time.perf_counter() - start
+    denoiser = cp.build_denoising_autoencoder((28, 28), settings["code_size"], **sizes, corruption="gaussian",
+                                              level=settings["noise_level"], seed=digit, name=f"denoising_ae_{digit}")
+    cp.train(denoiser, normal, loss="binary_crossentropy", **fit)
+    scores["denoising AE"] = auroc(cp.anomaly_scores(denoiser, x_test))
+    vae = cp.build_vae((28, 28), settings["vae_code_size"], **sizes, seed=digit, name=f"vae_{digit}")
+    cp.train(vae, normal, **fit)
+    scores["VAE (-ELBO)"] = auroc(cp.anomaly_scores(vae, x_test, kind="negative_elbo"))
+    conv = cp.build_conv_autoencoder((28, 28, 1), settings["code_size"], filters=(16, 32), name=f"conv_ae_{digit}")
+    cp.train(conv, normal[..., None], loss="binary_crossentropy", **{**fit, "epochs": max(1, epochs // 2)})
+    scores["conv AE"] = auroc(cp.anomaly_scores(conv, x_test[..., None]))
+    flat = normal.reshape(len(normal), -1)
+    pca = PCA(settings["pca_components"], svd_solver="full").fit(flat)
+    scores["PCA"] = auroc(cp.anomaly_scores(pca, x_test))
+    forest = IsolationForest(n_estimators=settings["forest_trees"], random_state=digit).fit(flat)
+    scores["isolation forest"] = auroc(-forest.score_samples(x_test.reshape(len(x_test), -1)))
+    return scores, seconds
+
+
+def one_class(bench):
+    """Ruff et al. (2018), Table 1: one-class AUROC on MNIST, every digit, against One-Class Deep SVDD."""
+    epochs = bench.epochs["one_class"]
+    cp.seed_everything(SEED)
+    rows, dense, seconds = [], [], 0.0
+    settings = (f"784-256-64-32 dense AE, sigmoid output, cross-entropy, Adam 0.001, batch 128, {epochs_text(epochs)} "
+                "on the normal digit's training images (90%), squared reconstruction error, pixels in [0, 1], one seed")
+    for digit in range(10):
+        scores, digit_seconds = one_class_scores(bench, digit, epochs)
+        dense.append(scores["dense AE"])
+        seconds += digit_seconds
+        rows.append(make_row(
+            f"one_class_digit_{digit}",
+            experiment=f"One-class MNIST, normal digit {digit}: dense AE vs One-Class Deep SVDD",
+            metric="test AUROC (%), other digits as anomalies",
+            cites=["ruff2018deep"],
+            reference_kind="paper",
+            reference=RUFF_ONE_CLASS_DEEP_SVDD[digit],
+            ours=scores["dense AE"],
+            decimals=1,
+            seconds=digit_seconds,
+            settings=settings,
+            details=[("paper's DCAE", f"{RUFF_DCAE[digit]:.1f}")]
+            + [(f"our {name}", f"{value:.1f}") for name, value in scores.items() if name != "dense AE"],
+        ))
+    rows.append(make_row(
+        "one_class_mean",
+        experiment="One-class MNIST, mean over the ten digits: dense AE vs One-Class Deep SVDD",
+        metric="test AUROC (%), other digits as anomalies",
+        cites=["ruff2018deep"],
+        reference_kind="paper",
+        reference=float(np.mean(RUFF_ONE_CLASS_DEEP_SVDD)),
+        ours=float(np.mean(dense)),
+        decimals=1,
+        seconds=seconds,
+        settings=settings,
+        details=[("paper's DCAE", f"{np.mean(RUFF_DCAE):.1f}")],
+    ))
+    return rows
+
+
 EXPERIMENTS = {"linear_vs_pca": linear_vs_pca, "hinton2006": hinton2006, "vae_dense": vae_dense,
-               "vae_conv": vae_conv}
+               "vae_conv": vae_conv, "one_class": one_class}
 
 
 def run_experiments(names, bench):

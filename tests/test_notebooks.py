@@ -33,6 +33,34 @@ def test_first_code_cell_installs_companion_only_on_colab(path):
     expected = f'"companion @ git+{repository["url"]}@{repository["branch"]}"'
     assert 'if "google.colab" in sys.modules:' in source
     assert expected in source, f"{path.name}: install line must use {expected}"
+    # skipped when this version of companion is already installed
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE).group(1)
+    assert f'if found != "{version}":' in source, f"{path.name}: the install must skip companion {version}"
+
+
+@pytest.mark.parametrize("installed, installs", [(None, True), ("0.0.9", True), ("current", False)])
+def test_the_install_cell_skips_only_the_same_version(installed, installs, monkeypatch):
+    """Run Chapter 1's install cell as Colab would, with %pip replaced by a recorder."""
+    import importlib.metadata
+    import sys
+    import types
+
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE).group(1)
+    installed = version if installed == "current" else installed
+
+    def fake_version(package):
+        if installed is None:
+            raise importlib.metadata.PackageNotFoundError(package)
+        return installed
+
+    source = "".join(code_cells(load(NOTEBOOKS[0]))[0]["source"])
+    source = re.sub(r"%pip install[^\n]*\\\n\s*(\"[^\"]+\")", r"calls.append(\1)", source)
+    assert "%pip" not in source
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(importlib.metadata, "version", fake_version)
+    calls = []
+    exec(compile(source, "install cell", "exec"), {"calls": calls})
+    assert len(calls) == (1 if installs else 0)
 
 
 def test_colab_points_to_the_main_branch():

@@ -53,6 +53,14 @@ from companion.models import (
     build_nonlinear_autoencoder,
     build_stacked_autoencoder,
 )
+from companion.representations import (
+    encode,
+    knn_accuracy,
+    label_spreading,
+    linear_probe,
+    precision_at_k,
+    tsne_map,
+)
 from companion.plots import plot_history, plot_images, plot_reconstructions, plot_signed_images
 from companion.runtime import fast_mode, seed_everything
 from companion.settings import chapter_settings
@@ -108,6 +116,7 @@ __all__ = [
     "classifier_score",
     "contractive_penalty",
     "corrupt",
+    "encode",
     "decode_latent_grid",
     "denoising_slider",
     "exercises",
@@ -117,8 +126,11 @@ __all__ = [
     "interpolate_codes",
     "jacobian",
     "kl_divergence",
+    "knn_accuracy",
     "latent_explorer",
+    "linear_probe",
     "latent_pad",
+    "label_spreading",
     "load_fashion_mnist",
     "load_image_patches",
     "load_mnist",
@@ -135,6 +147,7 @@ __all__ = [
     "plot_reconstructions",
     "plot_signed_images",
     "png_bits",
+    "precision_at_k",
     "principal_angles",
     "prior_quantiles",
     "psnr",
@@ -143,5 +156,6 @@ __all__ = [
     "squared_jacobian_norms",
     "threshold_at_fpr",
     "train",
+    "tsne_map",
     "train_greedy_layerwise",
 ]

@@ -149,10 +149,18 @@ def main(argv=None):
     results.write_json(args.output, {
         "date": results.now(), "commit": head_commit(), "python": platform.python_version(),
         "versions": versions, "install_seconds": install_seconds, "chapters": outcome,
-        "constraints": CONSTRAINTS.read_text(encoding="utf-8").splitlines()[1].lstrip("# "),
+        "constraints": constraints_source(),
     })
     print(f"wrote {args.output}")
     return 0 if all(entry["passed"] for entry in outcome.values()) else 1
+
+
+def constraints_source():
+    """Where ``requirements/colab.txt`` comes from: its line ``# Source: ...``."""
+    for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# Source: "):
+            return line.removeprefix("# Source: ")
+    raise ValueError(f"{CONSTRAINTS} must name its source on a line '# Source: ...'")
 
 
 def head_commit():

@@ -4,7 +4,8 @@ Only the paper-scale runs that do not fit in a chapter are here: the linear
 autoencoder against PCA at Hinton & Salakhutdinov's code size, their deep
 autoencoder, Kingma & Welling's VAE, the Keras convolutional VAE, and the
 one-class MNIST table of Ruff et al. (2018) with every score of Chapter 11 on
-all ten digits. Each row
+all ten digits, and the semi-supervised MNIST table of Kingma et al. (2014)
+with a VAE's and a contractive autoencoder's codes. Each row
 puts our number next to the one a paper or the Keras example gives for the same
 metric. The chapters' own headline numbers reach the results page
 (``book/results.md``) from the chapters themselves, with MyST-NB's glue; where a
@@ -44,6 +45,8 @@ from companion.settings import ch01, ch11
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
+from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
 
 import results
 
@@ -66,6 +69,16 @@ KERAS_VAE_LOSS_BY_EPOCH = (
 RUFF_ONE_CLASS_DEEP_SVDD = (98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5)
 RUFF_DCAE = (97.6, 98.3, 85.4, 86.7, 86.5, 78.2, 94.6, 92.3, 86.5, 90.4)
 
+# Kingma et al. (2014), Table 1: test error in % on MNIST with N labels: a neural network trained on the labels
+# alone (NN), a TSVM on contractive-autoencoder features (CAE) and a TSVM on the VAE's features (M1+TSVM).
+KINGMA_SEMI_SUPERVISED = {
+    100: {"NN": 25.80, "CAE": 13.47, "M1+TSVM": 11.82},
+    600: {"NN": 11.44, "CAE": 6.3, "M1+TSVM": 5.72},
+    1000: {"NN": 10.7, "CAE": 4.77, "M1+TSVM": 4.24},
+}
+SEMI_SUPERVISED_SEEDS = (1, 2, 3)  # labelled sets drawn per label count
+SEMI_SUPERVISED_GRAPH = 20_000  # training images (labelled and not) in the label-spreading graph
+
 # Epochs per experiment: the full run, and the quick check of the script (with tiny subsets).
 FULL = {
     "linear_vs_pca": ch01.FULL["linear_epochs"],
@@ -73,6 +86,7 @@ FULL = {
     "vae_dense": 30,
     "vae_conv": 12,  # of the example's 30, to keep the whole run within about 30 minutes
     "one_class": ch11.FULL["epochs"],  # Chapter 11's epochs, for every score and every digit
+    "semi_supervised": 15,  # of the VAE (M1) and of the contractive autoencoder
 }
 QUICK = dict.fromkeys(FULL, 1)
 QUICK_SIZES = (512, 256)  # training and test images of the quick check
@@ -335,8 +349,81 @@ def one_class(bench):
     return rows
 
 
+def balanced_labels(labels, n_labels, seed):
+    """Indices of ``n_labels / 10`` training images of each digit, drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    pools = [np.flatnonzero(labels == digit) for digit in range(10)]
+    # min(): the quick check's few hundred images may hold fewer of a digit
+    return np.concatenate([rng.choice(pool, min(n_labels // 10, len(pool)), replace=False) for pool in pools])
+
+
+def svm_error(train, labels, test, test_labels):
+    """Test error in % of scikit-learn's RBF support vector machine (``SVC()``, its defaults)."""
+    with threadpool_limits(1):
+        return 100 * (1 - SVC().fit(train, labels).score(test, test_labels))
+
+
+def semi_supervised(bench):
+    """Kingma et al. (2014), Table 1: MNIST with 100, 600 and 1000 labels, codes of a VAE and of a CAE."""
+    epochs = bench.epochs["semi_supervised"]
+    cp.seed_everything(SEED)
+    start = time.perf_counter()
+    vae = cp.build_vae((784,), 50, hidden_sizes=(600, 600), seed=SEED, name="m1")
+    cp.train(vae, bench.x_train, epochs=epochs, batch_size=100, learning_rate=1e-3)
+    cae = cp.build_contractive_autoencoder((784,), 200, contraction=0.01)
+    cp.train(cae, bench.x_train, loss="binary_crossentropy", epochs=epochs, batch_size=100, learning_rate=3e-3)
+    codes = {"pixels": (bench.x_train, bench.x_test)}
+    for name, model in (("CAE", cae), ("VAE", vae)):
+        codes[name] = (cp.encode(model, bench.x_train), cp.encode(model, bench.x_test))
+    training_seconds = time.perf_counter() - start
+    graph = np.arange(min(SEMI_SUPERVISED_GRAPH, len(bench.x_train)))
+    rows = []
+    for n_labels, paper in KINGMA_SEMI_SUPERVISED.items():
+        start = time.perf_counter()
+        errors = {}
+        for seed in SEMI_SUPERVISED_SEEDS:
+            chosen = balanced_labels(bench.y_train, n_labels, seed)
+            nodes = np.union1d(graph, chosen)
+            known = np.where(np.isin(nodes, chosen), bench.y_train[nodes].astype(int), -1)
+            for name, (train, test) in codes.items():
+                errors.setdefault((name, "SVM"), []).append(
+                    svm_error(train[chosen], bench.y_train[chosen], test, bench.y_test))
+                if name != "pixels":
+                    accuracy = cp.label_spreading(train[nodes], known, test, bench.y_test)
+                    errors.setdefault((name, "spreading"), []).append(100 * (1 - accuracy))
+        seconds = training_seconds + time.perf_counter() - start
+        spread = {key: f"{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}" for key, values in errors.items()}
+        common = (f"{n_labels} labels ({n_labels // 10} of each digit), mean of {len(SEMI_SUPERVISED_SEEDS)} "
+                  f"labelled sets; VAE 784-600-600-50 (ReLU) and contractive AE 784-200 (sigmoid), "
+                  f"{epochs_text(epochs)} each on the 60,000 training images; RBF SVM: scikit-learn's SVC() "
+                  f"defaults; label spreading: LabelSpreading on a 10-nearest-neighbour graph of "
+                  f"{len(graph):,} training codes")
+        for row_id, experiment, key, reference in (
+            ("nn", "labels only: RBF SVM on the pixels vs the paper's NN", ("pixels", "SVM"), paper["NN"]),
+            ("cae", "CAE codes + RBF SVM vs the paper's CAE", ("CAE", "SVM"), paper["CAE"]),
+            ("cae_spreading", "CAE codes + label spreading vs the paper's CAE", ("CAE", "spreading"), paper["CAE"]),
+            ("m1", "VAE (M1) codes + RBF SVM vs M1+TSVM", ("VAE", "SVM"), paper["M1+TSVM"]),
+            ("m1_spreading", "VAE (M1) codes + label spreading vs M1+TSVM", ("VAE", "spreading"),
+             paper["M1+TSVM"]),
+        ):
+            rows.append(make_row(
+                f"semi_{row_id}_{n_labels}",
+                experiment=f"MNIST, {n_labels} labels, {experiment}",
+                metric="test error (%)",
+                cites=["kingma2014semi"],
+                reference_kind="paper",
+                reference=reference,
+                ours=float(np.mean(errors[key])),
+                decimals=2,
+                seconds=seconds,
+                settings=common,
+                details=[("ours, mean ± std over the labelled sets", spread[key])],
+            ))
+    return rows
+
+
 EXPERIMENTS = {"linear_vs_pca": linear_vs_pca, "hinton2006": hinton2006, "vae_dense": vae_dense,
-               "vae_conv": vae_conv, "one_class": one_class}
+               "vae_conv": vae_conv, "one_class": one_class, "semi_supervised": semi_supervised}
 
 
 def run_experiments(names, bench):

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS_PAGE = ROOT / "book" / "results.md"
 ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "keras_conv_vae",
-           "one_class_mean", *(f"one_class_digit_{digit}" for digit in range(10))}
+           "one_class_mean", *(f"one_class_digit_{digit}" for digit in range(10)),
+           *(f"semi_{kind}_{n}" for kind in ("nn", "cae", "cae_spreading", "m1", "m1_spreading")
+             for n in (100, 600, 1000))}
 NBSP = "\u00a0"
 MACHINE = {"cpu_cores": 2, "cpu_model": "a CPU", "gpus": 0, "system": "Linux", "python": "3.11"}
 
@@ -217,7 +219,7 @@ def pasted_keys():
 
 def test_the_page_pastes_from_notebooks_that_exist():
     pasted = pasted_keys()
-    assert len(pasted) == 27
+    assert len(pasted) == 33
     for path in {match["path"] for match in GLUE_ROLE.finditer(RESULTS_PAGE.read_text())}:
         assert (RESULTS_PAGE.parent / path).resolve().is_file(), path
 

@@ -190,17 +190,8 @@ def check_trained_autoencoder(model):
 
 def _run(encoder, decoder, images):
     """Codes and flat reconstructions of ``images``, or a wrong Verdict saying what went wrong."""
-    shapes = [images, images.reshape(-1, 28, 28), images.reshape(-1, 28, 28, 1)]
-    failure = None
-    for batch in shapes:
-        try:
-            codes = encoder.predict(batch, verbose=0)
-            break
-        except Exception as error:  # the learner's model: try the next image shape
-            failure = error
-    else:
-        with learner_code("calling your encoder on 784-pixel images", "Build it for MNIST: input_shape=(784,)."):
-            raise failure
+    with learner_code("calling your encoder on 784-pixel images", "Build it for MNIST: input_shape=(784,)."):
+        codes = encoder.predict(_shaped_for(encoder, images), verbose=0)
     with learner_code("reading your encoder's codes"):
         if isinstance(codes, (list, tuple)):  # a VAE's [z_mean, z_log_var]
             codes = codes[0]
@@ -215,6 +206,17 @@ def _run(encoder, decoder, images):
     if not (np.all(np.isfinite(codes)) and np.all(np.isfinite(reconstructions))):
         return None, None, wrong("Your model returned NaN or infinite values: did training diverge?")
     return codes, reconstructions, None
+
+
+def _shaped_for(encoder, images):
+    """``images`` reshaped to the encoder's input shape when it declares one of 784 values, e.g. (28, 28, 1)."""
+    try:
+        shape = tuple(encoder.inputs[0].shape[1:])
+    except Exception:  # not a functional Keras model: give it flat images
+        return images
+    if None in shape or int(np.prod(shape)) != images.shape[1]:
+        return images
+    return images.reshape((-1, *shape))
 
 
 def _knn_accuracy(codes, labels):

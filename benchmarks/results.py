@@ -189,10 +189,13 @@ def verdict(runs, target):
 
 def notebooks_table(timings, notebooks):
     """Each notebook (a link to it, if it exists) with its fast-mode runs (count, median, slowest, verdict) and its
-    full-mode time."""
+    full-mode time (timed alone if it was, else from the book build's log)."""
     measurements = (timings or {}).get("measurements", {})
     fast = measurements.get("fast_notebooks", {})
-    full = (measurements.get("book_build") or {}).get("notebooks", {})
+    full = dict((measurements.get("book_build") or {}).get("notebooks", {}))
+    # a chapter timed alone in full mode (timings.py --only full-notebooks) is newer than the book build
+    full.update({name: statistics.median(entry["seconds"])
+                 for name, entry in measurements.get("full_notebooks", {}).items()})
     records = []
     for name in sorted(set(notebooks) | set(fast) | set(full)):
         runs = (fast.get(name) or {}).get("seconds") or []

@@ -5,6 +5,9 @@ Writes ``benchmarks/timings.json``, which the book's results page
 
 - ``fast-notebooks``: every notebook in fast mode (``COMPANION_FAST=1``), run
   with nbclient in this repository and its ``.venv``, ``--repeats`` times;
+- ``full-notebooks``: the chosen notebooks once each in full mode, run as
+  above: a chapter's full-mode time without a whole book build (the page
+  shows it in place of the book build's, which may be older);
 - ``test-command``: the README's ``bash scripts/test.sh`` in a fresh clone of
   this repository's last commit, which creates a new ``.venv`` and installs
   ``requirements/lock.txt`` (without pip's cache, as on a fresh machine, unless
@@ -45,7 +48,7 @@ from pathlib import Path
 
 import results
 
-PARTS = ("fast-notebooks", "test-command", "book-build", "book-rebuild")
+PARTS = ("fast-notebooks", "full-notebooks", "test-command", "book-build", "book-rebuild")
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
 EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
@@ -108,15 +111,16 @@ def time_notebook(path):
     return time.perf_counter() - start
 
 
-def time_fast_notebooks(paths, repeats):
-    """Run every notebook ``repeats`` times in fast mode; return ``{name: {"seconds": [...], ...}}``."""
+def time_notebooks(paths, repeats, *, fast):
+    """Run every notebook ``repeats`` times in fast or full mode; return ``{name: {"seconds": [...], ...}}``."""
+    mode = "fast" if fast else "full"
     measured = {}
-    with environment(COMPANION_FAST="1", PYTHONHASHSEED="0"):
+    with environment(COMPANION_FAST="1" if fast else "0", PYTHONHASHSEED="0"):
         for path in paths:
             runs = []
             for repeat in range(1, repeats + 1):
                 runs.append(time_notebook(path))
-                print(f"{path.name}, fast mode, run {repeat}/{repeats}: {results.format_duration(runs[-1])}",
+                print(f"{path.name}, {mode} mode, run {repeat}/{repeats}: {results.format_duration(runs[-1])}",
                       flush=True)
             measured[path.stem] = {"seconds": runs, "date": results.now(), "commit": head_commit()}
     return measured
@@ -235,7 +239,7 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        notebooks = select_notebooks(args.notebooks) if "fast-notebooks" in args.only else []
+        notebooks = select_notebooks(args.notebooks) if {"fast-notebooks", "full-notebooks"} & set(args.only) else []
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
     logs = args.logs or Path(tempfile.mkdtemp(prefix="autoencoders-timing-logs-"))
@@ -243,7 +247,10 @@ def main(argv=None):
     measurements = (results.read_json(args.output) or {}).get("measurements", {})
     try:
         if "fast-notebooks" in args.only:
-            measurements.setdefault("fast_notebooks", {}).update(time_fast_notebooks(notebooks, args.repeats))
+            measurements.setdefault("fast_notebooks", {}).update(time_notebooks(notebooks, args.repeats, fast=True))
+            save(args.output, measurements)
+        if "full-notebooks" in args.only:
+            measurements.setdefault("full_notebooks", {}).update(time_notebooks(notebooks, 1, fast=False))
             save(args.output, measurements)
         if "test-command" in args.only:
             measurements["test_command"] = time_test_command(logs, args.pip_cache)

@@ -298,3 +298,12 @@ def test_colab_check_refuses_a_chapter_that_does_not_exist(monkeypatch):
     with pytest.raises(ValueError, match="no Colab version in colab/ starts with '99'"):
         colab_check.select_chapters(["01", "99"])
     assert [path.name[:2] for path in colab_check.select_chapters(["01"])] == ["01"]
+
+
+def test_a_chapter_timed_alone_in_full_mode_replaces_the_book_builds_time(results):
+    timings = {"machine": MACHINE, "measurements": {
+        "book_build": {"seconds": [2900.0], "notebooks": {"01_a": 300.0, "02_b": 200.0}},
+        "full_notebooks": {"02_b": {"seconds": [250.0]}, "03_c": {"seconds": [400.0]}}}}
+    table = results.notebooks_table(timings, ["01_a", "02_b", "03_c"]).set_index("Chapter")
+    assert list(table["Full mode"]) == [f"5{NBSP}min{NBSP}00{NBSP}s", f"4{NBSP}min{NBSP}10{NBSP}s",
+                                        f"6{NBSP}min{NBSP}40{NBSP}s"]

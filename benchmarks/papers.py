@@ -72,7 +72,7 @@ RUFF_DCAE = (97.6, 98.3, 85.4, 86.7, 86.5, 78.2, 94.6, 92.3, 86.5, 90.4)
 # Kingma et al. (2014), Table 1: test error in % on MNIST with N labels: a neural network trained on the labels
 # alone (NN), a TSVM on contractive-autoencoder features (CAE) and a TSVM on the VAE's features (M1+TSVM).
 KINGMA_SEMI_SUPERVISED = {
-    100: {"NN": 25.80, "CAE": 13.47, "M1+TSVM": 11.82},
+    100: {"NN": 25.81, "CAE": 13.47, "M1+TSVM": 11.82},
     600: {"NN": 11.44, "CAE": 6.3, "M1+TSVM": 5.72},
     1000: {"NN": 10.7, "CAE": 4.77, "M1+TSVM": 4.24},
 }

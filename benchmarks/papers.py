@@ -11,7 +11,7 @@ metric. The chapters' own headline numbers reach the results page
 (``book/results.md``) from the chapters themselves, with MyST-NB's glue; where a
 run here follows a chapter, its settings come from ``companion.settings``.
 
-Run it from the repository root with the MNIST file (about 30 minutes on 2 CPU
+Run it from the repository root with the MNIST file (about an hour on 2 CPU
 cores; the epochs of each experiment are in ``FULL`` below):
 
     COMPANION_DATA=/path/to/folder nice -n 5 .venv/bin/python benchmarks/papers.py
@@ -84,7 +84,7 @@ FULL = {
     "linear_vs_pca": ch01.FULL["linear_epochs"],
     "hinton2006": 30,
     "vae_dense": 30,
-    "vae_conv": 12,  # of the example's 30, to keep the whole run within about 30 minutes
+    "vae_conv": 12,  # of the example's 30, to keep this run under 15 minutes
     "one_class": ch11.FULL["epochs"],  # Chapter 11's epochs, for every score and every digit
     "semi_supervised": 15,  # of the VAE (M1) and of the contractive autoencoder
 }

@@ -34,7 +34,7 @@ from pybtex.database import parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from author_year import last_name  # noqa: E402  (the book's own labels)
+from author_year import authors  # noqa: E402  (the book's own labels)
 
 NOTEBOOKS = ROOT / "notebooks"
 COLAB = ROOT / "colab"
@@ -54,12 +54,8 @@ def book_url():
 
 def citation_labels():
     """``{key: ("Masci et al.", "2011")}`` for every entry of the book's bibliography."""
-    labels = {}
-    for key, entry in parse_file(str(ROOT / "book" / "references.bib")).entries.items():
-        names = [last_name(person) for person in entry.persons.get("author", [])]
-        authors = names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else f"{names[0]} et al."
-        labels[key] = (authors, entry.fields.get("year", ""))
-    return labels
+    entries = parse_file(str(ROOT / "book" / "references.bib")).entries
+    return {key: (authors(entry), entry.fields.get("year", "")) for key, entry in entries.items()}
 
 
 class Converter:

@@ -20,12 +20,16 @@ def last_name(person):
     return name.replace("{", "").replace("}", "")
 
 
-def author_year(entry):
-    """``"Baldi and Hornik, 1989"``, ``"Masci et al., 2011"``."""
+def authors(entry):
+    """``"Baldi and Hornik"``, ``"Masci et al."``: two last names at most."""
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     names = [last_name(person) for person in people]
-    authors = names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else f"{names[0]} et al."
-    return f"{authors}, {entry.fields.get('year', '')}".strip(", ")
+    return names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else f"{names[0]} et al."
+
+
+def author_year(entry):
+    """``"Baldi and Hornik, 1989"``, ``"Masci et al., 2011"``."""
+    return f"{authors(entry)}, {entry.fields.get('year', '')}".strip(", ")
 
 
 class AuthorYearLabels(BaseLabelStyle):

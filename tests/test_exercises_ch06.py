@@ -55,7 +55,7 @@ def test_kl_sparsity_unattempted():
 
 def test_sparsity_statements():
     assert ch06.check_sparsity_statements("bce").status == "correct"
-    assert "(d) is false" in ch06.check_sparsity_statements("bcde").message
+    assert "Re-read" in ch06.check_sparsity_statements("bcde").message
 
 
 def right_kl_sparsity(a, rho):

@@ -46,7 +46,7 @@ def test_statements():
     assert ch09.check_vae_statements("db").status == "correct"
     assert ch09.check_vae_statements(...).status == "unattempted"
     verdict = ch09.check_vae_statements("abd")
-    assert verdict.status == "wrong" and "(a) is false" in verdict.message
+    assert verdict.status == "wrong" and "Re-read" in verdict.message
     assert ch09.check_vae_statements(42).status == "wrong"
 
 

@@ -83,7 +83,7 @@ def test_statements():
     assert ch10.check_code_statements({"c", "a"}).status == "correct"
     assert ch10.check_code_statements(...).status == "unattempted"
     verdict = ch10.check_code_statements("abc")
-    assert verdict.status == "wrong" and "(b) is false" in verdict.message
+    assert verdict.status == "wrong" and "Re-read" in verdict.message
     assert ch10.check_code_statements(3.5).status == "wrong"
 
 

@@ -35,7 +35,7 @@ class Verdict:
     """What a checker says about an answer; ``bool(verdict)`` is True when correct.
 
     It prints as its heading and message, wrapped to lines of at most 78
-    characters.
+    characters; a line break in the message starts a new paragraph.
     """
 
     status: str
@@ -50,7 +50,10 @@ class Verdict:
 
     def __repr__(self):
         text = f"{_HEADINGS[self.status]}: {self.message}"
-        return textwrap.fill(text, width=_WIDTH, break_long_words=False, break_on_hyphens=False)
+        return "\n".join(
+            textwrap.fill(line, width=_WIDTH, break_long_words=False, break_on_hyphens=False)
+            for line in text.split("\n")
+        )
 
 
 def correct(message):
@@ -69,7 +72,7 @@ def unattempted(message):
 
 
 class _LearnerCodeFailed(Exception):
-    """Carries the wrong Verdict for an exception raised in the learner's code to :func:`checker`."""
+    """Carries the Verdict that ends a check (for the learner's code that raised, or a failed measurement)."""
 
     def __init__(self, verdict):
         super().__init__(verdict.message)
@@ -100,6 +103,15 @@ def checker(function):
             return failure.verdict
 
     return check
+
+
+def end_check(verdict):
+    """End the check that is running with ``verdict``, from a helper called inside a :func:`checker`.
+
+    Raises:
+        _LearnerCodeFailed: always; the enclosing :func:`checker` returns ``verdict``.
+    """
+    raise _LearnerCodeFailed(verdict)
 
 
 @contextlib.contextmanager
@@ -213,17 +225,78 @@ def check_count(answer, expected, hints, explanation, fallback="Count the weight
     return wrong(hints.get(count, f"{shown(count)} is not it. {fallback}"))
 
 
-def check_letters(answer, letters, true_letters, hints):
+def check_letters(answer, letters, true_letters, explanations, reread):
     """Verdict on a set of letters naming the true statements of a list.
+
+    A wrong set gets the same answer whatever is wrong with it: "not yet" and
+    the sections to re-read, never a letter or a count, so that guessing
+    letter by letter teaches nothing. A right set gets one line on each
+    statement.
 
     Args:
         answer: e.g. ``{"a", "c"}``, ``["a", "c"]`` or ``"ac"``.
         letters: all statement letters, e.g. ``"abcde"``.
         true_letters: the letters of the true statements.
-        hints: dict mapping each letter to why its statement is true or false.
+        explanations: dict mapping each letter to why its statement is true or false.
+        reread: the titles of the chapter's sections that the statements test.
     """
     if is_unattempted(answer):
         return unattempted('replace `...` with the letters of the true statements, e.g. {"a", "c"}.')
+    chosen = _read_letters(answer, letters)
+    if isinstance(chosen, Verdict):
+        return chosen
+    if chosen == set(true_letters):
+        return correct("\n".join(["the right set."] + [explanations[letter] for letter in sorted(letters)]))
+    return wrong(f"not every statement is judged right. Re-read {_section_names(reread)}, then decide again "
+                 "for each statement on its own.")
+
+
+def check_choice(answer, letters, right_letter, explanation, reread):
+    """Verdict on one letter chosen among the options of a question.
+
+    Args:
+        answer: the learner's letter, e.g. ``"b"``.
+        letters: all option letters, e.g. ``"abcd"``.
+        right_letter: the right option.
+        explanation: shown with the confirmation.
+        reread: the titles of the sections that answer the question.
+    """
+    if is_unattempted(answer):
+        return unattempted('replace `...` with the letter of your choice, e.g. "b".')
+    letter = _read_one_letter(answer, letters)
+    if isinstance(letter, Verdict):
+        return letter
+    if letter == right_letter:
+        return correct(f"({letter}). {explanation}")
+    return wrong(f"not this one. Re-read {_section_names(reread)}.")
+
+
+def check_prediction(answer, choices, outcome, measured):
+    """Verdict on a prediction made before an experiment, once the experiment has run.
+
+    The outcome comes from the experiment's measurement, not from an answer
+    key, so the verdict always agrees with what the chapter shows.
+
+    Args:
+        answer: the learner's predicted letter.
+        choices: dict mapping each letter to the outcome it predicts.
+        outcome: the letter of the outcome the experiment measured.
+        measured: one sentence with the measured numbers.
+    """
+    letters = "".join(sorted(choices))
+    if is_unattempted(answer):
+        return unattempted(f'write your prediction first (one of {_listed(letters)}), then run the experiment.')
+    letter = _read_one_letter(answer, letters)
+    if isinstance(letter, Verdict):
+        return letter
+    what_happened = f"({outcome}) {choices[outcome]} {measured}"
+    if letter == outcome:
+        return correct(f"your prediction held: {what_happened}")
+    return wrong(f"your prediction ({letter}) did not hold. What happened: {what_happened}")
+
+
+def _read_letters(answer, letters):
+    """The set of lower-case letters in ``answer``, or a wrong Verdict."""
     if isinstance(answer, str):
         answer = answer.replace(",", "").replace(" ", "")
     if not isinstance(answer, (str, set, frozenset, list, tuple)):
@@ -233,11 +306,30 @@ def check_letters(answer, letters, true_letters, hints):
     unknown = chosen - set(letters)
     if unknown:
         return wrong(f"The statements are labelled {letters[0]} to {letters[-1]}. Unknown: {shown(sorted(unknown))}.")
-    mistakes = sorted(chosen ^ set(true_letters))
-    if not mistakes:
-        true_text = ", ".join(f"({letter})" for letter in sorted(true_letters))
-        return correct(f"{true_text} true, the others false.")
-    return wrong(f"{len(mistakes)} letter(s) to reconsider. First: " + hints[mistakes[0]])
+    return chosen
+
+
+def _read_one_letter(answer, letters):
+    """``answer`` as one lower-case letter of ``letters``, or a wrong Verdict."""
+    if not isinstance(answer, str):
+        return wrong(f"Expected one letter, one of {_listed(letters)}. Received: {shown(answer)}.")
+    letter = answer.strip().strip("()").strip().lower()
+    if letter not in set(letters):
+        return wrong(f"Expected one letter, one of {_listed(letters)}. Received: {shown(answer)}.")
+    return letter
+
+
+def _listed(letters):
+    quoted = [f'"{letter}"' for letter in letters]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+
+
+def _section_names(titles):
+    """Section titles as the page shows them, quoted and joined with commas and "and"."""
+    titles = [titles] if isinstance(titles, str) else list(titles)
+    quoted = [f"“{title}”" for title in titles]
+    joined = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" and {quoted[-1]}"
+    return ("the section " if len(quoted) == 1 else "the sections ") + joined
 
 
 def check_number(answer, expected, tolerance, hints, explanation):

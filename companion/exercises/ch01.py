@@ -13,7 +13,8 @@ from companion.exercises._verdict import (
 
 STATEMENT_LETTERS = "abcde"
 _TRUE_STATEMENTS = frozenset("bde")
-_STATEMENT_HINTS = {
+_REREAD = ("PCA is the optimum", "Undercomplete versus overcomplete")  # the sections the statements test
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: any invertible mix of the principal axes gives the same "
     "reconstructions, so gradient descent has no reason to find orthonormal columns.",
     "b": "(b) is true: at the optimum the decoder's columns span the top-k principal "
@@ -86,7 +87,7 @@ def check_linear_ae_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, STATEMENT_LETTERS, _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, STATEMENT_LETTERS, _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 def _exercise_data():

@@ -15,7 +15,12 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("ace")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "The sandwich",
+    "Deep versus shallow versus PCA",
+    "Capacity: a code wider than the image",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is true: nonlinear layers let the decoder's outputs lie on a curved "
     "surface instead of a flat k-dimensional subspace, as the chapter's table shows.",
     "b": "(b) is false: a composition of linear maps is linear, and its rank is at "
@@ -108,7 +113,7 @@ def check_depth_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 def _dense_layers(model):

@@ -12,7 +12,12 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("bd")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "A layer that reuses a kernel",
+    "Counting parameters",
+    "Saving and loading keeps the tie",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: the decoder keeps biases of its own, one per output unit.",
     "b": "(b) is true: the gradient of the loss with respect to a shared kernel is "
     "the sum of the gradients through its encoder use and its decoder use.",
@@ -99,4 +104,4 @@ def check_tied_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)

@@ -15,7 +15,12 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("ace")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "The method",
+    "What a phase costs",
+    "Layer-wise or end-to-end, on the same budget",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is true: phase 2 trains on the cached outputs of hidden layer 1, which "
     "are computed once; layer 1 does not change in that phase.",
     "b": "(b) is false: after pretraining, fine-tuning trains all layers together "
@@ -39,7 +44,7 @@ def check_greedy_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 @checker

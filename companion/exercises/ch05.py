@@ -13,7 +13,12 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("ade")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "The denoising criterion",
+    "Measuring noise: PSNR",
+    "Corruption inside the model",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is true: the loss compares g(f(x~)) with the clean x, so the model must "
     "undo the corruption, not copy its input.",
     "b": "(b) is false: the Corruption layer is active only in training; predict and "
@@ -104,4 +109,4 @@ def check_denoising_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)

@@ -12,7 +12,8 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("bce")
-_STATEMENT_HINTS = {
+_REREAD = ("The KL sparsity penalty", "Measuring sparsity")  # the sections the statements test
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: the penalty is on each unit's mean over the batch, so a unit "
     "may fire strongly for a few images as long as it is quiet on average.",
     "b": "(b) is true: KL(rho || q) is zero only at q = rho and grows on both sides.",
@@ -91,4 +92,4 @@ def check_sparsity_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)

@@ -12,7 +12,8 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("acd")
-_STATEMENT_HINTS = {
+_REREAD = ("The penalty", "Measuring contraction", "Tangent directions")  # the sections the statements test
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is true: J_ji = dh_j/dx_i = h_j (1 - h_j) W_ij for h = sigmoid(x W + b).",
     "b": "(b) is false: a saturated unit (h near 0 or 1) has h (1 - h) near 0, so it "
     "contributes almost nothing to the penalty, whatever its weights.",
@@ -84,4 +85,4 @@ def check_contraction_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)

@@ -13,7 +13,8 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("bce")
-_STATEMENT_HINTS = {
+_REREAD = ("Convolution, pooling and their sizes", "Checkerboard artefacts")  # the sections the statements test
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: UpSampling2D followed by Conv2D(f, 3) and Conv2DTranspose(f, 3) "
     "on the same input have exactly the same number of parameters, 9 c f + f.",
     "b": "(b) is true: with kernel 3 and stride 2, output pixels are covered by one or by "
@@ -110,7 +111,7 @@ def check_conv_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 def _overlap_counts(n, k, s):

@@ -12,7 +12,12 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("bd")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "A generative model with a code",
+    "The reparameterisation trick",
+    "A 16-D convolutional VAE, and a plain autoencoder",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: the KL term pulls every q(z|x) towards the prior; the "
     "reconstruction term is what keeps the codes of different images apart.",
     "b": "(b) is true: z = mean + sigma * eps is a differentiable function of the mean "
@@ -85,4 +90,4 @@ def check_vae_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)

@@ -17,7 +17,13 @@ from companion.exercises._verdict import (
 )
 
 _TRUE_STATEMENTS = frozenset("ac")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "Classifying with few labels",
+    "Letting the unlabelled images vote",
+    "Retrieval",
+    "Maps of the codes",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is true: the autoencoder learns from every image, labelled or not; only the "
     "probe, a small classifier on the codes, needs labels.",
     "b": "(b) is false: a lower reconstruction error says the code keeps more of each "
@@ -124,7 +130,7 @@ def check_code_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 # --- exercise 10.5: an autoencoder, trained by the learner, measured on digits it never saw ---

@@ -24,7 +24,12 @@ DETECTOR_TARGET = 0.95  # its AUROC against the other nine digits
 DETECTOR_TEST_IMAGES = 2000  # the first test images of MNIST: never seen in training
 
 _TRUE_STATEMENTS = frozenset("bd")
-_STATEMENT_HINTS = {
+_REREAD = (  # the sections the statements test
+    "Scores and the AUROC",
+    "Choosing a threshold",
+    "When a likelihood is not a novelty score",
+)
+_STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: the AUROC does not depend on any threshold; it is the probability "
     "that a random anomaly scores higher than a random normal image.",
     "b": "(b) is true: a threshold chosen on the test set has seen the answers; its false "
@@ -102,7 +107,7 @@ def check_threshold_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_HINTS)
+    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 @checker

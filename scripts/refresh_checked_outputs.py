@@ -37,7 +37,7 @@ def refresh(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         sys.exit(__doc__)
     for notebook_path in sys.argv[1:]:
         refresh(notebook_path)

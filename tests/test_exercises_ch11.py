@@ -166,16 +166,22 @@ def raises(batch):
 @pytest.mark.parametrize(
     "model, hint",
     [
-        ("model", "Expected a Keras model"),
-        (42, "Expected a Keras model"),
+        ("model", "Expected an autoencoder trained on the zeros (a Keras model)"),
+        (42, "Expected an autoencoder trained on the zeros (a Keras model)"),
+        ([knows_the_zeros], "Received: [<function"),
         (raises, "raised RuntimeError: out of memory"),
-        (lambda batch: batch[:, :10], "must reconstruct its input"),
+        (lambda batch: batch[:, :10], "image of the input's size"),
+        (lambda batch: batch[:5], "one output per image (200)"),
         (lambda batch: np.full(batch.shape, np.nan), "NaN"),
-        (lambda batch: None, "returned None"),
+        (lambda batch: np.full(batch.shape, np.inf), "NaN or infinite"),
+        (lambda batch: None, "array of numbers"),
         (lambda batch: "images", "array of numbers"),
-        (lambda batch: [batch, batch], "must reconstruct its input"),
+        (lambda batch: batch.astype(str), "array of numbers"),
+        (lambda batch: batch, "AUROC 0.50"),  # the identity reconstructs everything: no detector
+        (lambda batch: np.zeros_like(batch), "AUROC"),  # the all-black baseline
     ],
-    ids=["string", "number", "raises", "wrong output shape", "nan", "none", "text", "two outputs"],
+    ids=["string", "number", "list", "raises", "wrong output shape", "too few outputs", "nan", "inf", "none",
+         "text", "strings", "identity", "black"],
 )
 def test_bad_detectors_get_a_verdict_not_an_exception(held_out, model, hint):
     verdict = ch11.check_digit_detector(model)

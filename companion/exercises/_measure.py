@@ -53,7 +53,8 @@ def not_a_model(model, asked, needs=()):
     Args:
         model: what the learner passed.
         asked: what the exercise asks for, e.g. ``"a denoising autoencoder"``.
-        needs: attribute names the answer must have, e.g. ``("encoder", "decoder")``.
+        needs: attribute names the answer must have, e.g. ``("encoder", "decoder")``;
+            an answer with them need not be callable itself.
 
     Returns:
         An unattempted Verdict for ``...`` or None, a wrong one for an object
@@ -61,13 +62,13 @@ def not_a_model(model, asked, needs=()):
     """
     if is_unattempted(model):
         return unattempted(f"train {asked} and pass it to the checker.")
-    if not callable(model):
+    if not (callable(model) or needs):
         return wrong(f"Expected {asked} (a Keras model). Received: {shown(model)} of type {type(model).__name__}.")
     missing = [name for name in needs if getattr(model, name, None) is None]
     if missing:
         listed = " and ".join(f".{name}" for name in missing)
         return wrong(f"Expected {asked} with {listed}, such as a model from a companion builder. "
-                     f"Received: a {type(model).__name__} without it.")
+                     f"Received: {shown(model)} of type {type(model).__name__}, without it.")
     return None
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from companion.exercises._measure import Target, encode, held_out_mnist, model_output, not_a_model, verdict_on
 from companion.exercises._verdict import (
     call_for_number,
     check_count,
@@ -9,10 +10,7 @@ from companion.exercises._verdict import (
     check_number,
     checker,
     correct,
-    is_unattempted,
-    learner_code,
     shown,
-    unattempted,
     wrong,
 )
 
@@ -147,10 +145,8 @@ _HINTS = (
 
 def held_out_digits():
     """The last 1,000 MNIST test digits, flat, in [0, 1]: the checker's own data."""
-    from companion.data import load_mnist
-
-    _, (images, labels) = load_mnist(n_train=1, flatten=True)
-    return images[-_N_HELD_OUT:], labels[-_N_HELD_OUT:]
+    images, labels = held_out_mnist(_N_HELD_OUT)
+    return images.reshape(len(images), -1), labels
 
 
 @checker
@@ -169,60 +165,24 @@ def check_trained_autoencoder(model):
     Returns:
         Verdict.
     """
-    if is_unattempted(model):
-        return unattempted("build and train your autoencoder, then pass it: check_trained_autoencoder(model).")
-    encoder, decoder = getattr(model, "encoder", None), getattr(model, "decoder", None)
-    if encoder is None or decoder is None:
-        return wrong(
-            f"Expected an autoencoder with .encoder and .decoder, such as one from "
-            f"cp.build_stacked_autoencoder. Received: {shown(model)}."
-        )
-    images, labels = held_out_digits()
-    codes, reconstructions, verdict = _run(encoder, decoder, images)
+    verdict = not_a_model(model, "an autoencoder", needs=("encoder", "decoder"))
     if verdict is not None:
         return verdict
+    images, labels = held_out_digits()
+    codes = encode(model.encoder, images)
     if codes.shape[1] > MAX_CODE_SIZE:
         return wrong(f"Your codes have {codes.shape[1]} numbers; the exercise asks for at most {MAX_CODE_SIZE}.")
-    error = float(np.mean(np.sum((reconstructions - images) ** 2, axis=1)))
-    accuracy = _knn_accuracy(codes, labels)
-    measured = (
-        f"On 1,000 digits it never saw: squared error per image {error:.1f} (target at most "
-        f"{TARGET_ERROR:g}), 5-NN accuracy on its codes {accuracy:.3f} (target at least {TARGET_ACCURACY:g})."
-    )
-    if error <= TARGET_ERROR and accuracy >= TARGET_ACCURACY:
-        return correct(measured)
-    return wrong(f"{measured} {_HINTS}")
-
-
-def _run(encoder, decoder, images):
-    """Codes and flat reconstructions of ``images``, or a wrong Verdict saying what went wrong."""
-    with learner_code("calling your encoder on 784-pixel images", "Build it for MNIST: input_shape=(784,)."):
-        codes = encoder.predict(_shaped_for(encoder, images), verbose=0)
-    with learner_code("reading your encoder's codes"):
-        if isinstance(codes, (list, tuple)):  # a VAE's [z_mean, z_log_var]
-            codes = codes[0]
-        codes = np.asarray(codes, dtype="float64").reshape(len(images), -1)
-    with learner_code("decoding the codes with your decoder", "The decoder must take the encoder's codes."):
-        reconstructions = np.asarray(decoder.predict(codes, verbose=0), dtype="float64")
+    reconstructions = model_output(model.decoder, codes.astype("float32"), "calling your decoder on the codes")
     if reconstructions.size != images.size:
-        return None, None, wrong(
+        return wrong(
             f"Your decoder should return one 784-pixel image per code. Received: shape {reconstructions.shape}."
         )
-    reconstructions = reconstructions.reshape(images.shape)
-    if not (np.all(np.isfinite(codes)) and np.all(np.isfinite(reconstructions))):
-        return None, None, wrong("Your model returned NaN or infinite values: did training diverge?")
-    return codes, reconstructions, None
-
-
-def _shaped_for(encoder, images):
-    """``images`` reshaped to the encoder's input shape when it declares one of 784 values, e.g. (28, 28, 1)."""
-    try:
-        shape = tuple(encoder.inputs[0].shape[1:])
-    except Exception:  # not a functional Keras model: give it flat images
-        return images
-    if None in shape or int(np.prod(shape)) != images.shape[1]:
-        return images
-    return images.reshape((-1, *shape))
+    error = float(np.mean(np.sum((reconstructions.reshape(images.shape) - images) ** 2, axis=1)))
+    targets = [
+        Target("squared error per image", error, TARGET_ERROR, at_least=False, digits=1),
+        Target("5-NN accuracy on the codes", _knn_accuracy(codes, labels), TARGET_ACCURACY, at_least=True, digits=3),
+    ]
+    return verdict_on(targets, "on 1,000 digits it never saw", _HINTS)
 
 
 def _knn_accuracy(codes, labels):

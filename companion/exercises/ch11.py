@@ -1,21 +1,17 @@
 """Checkers for the exercises of Chapter 11 (anomaly and out-of-distribution detection)."""
 
 import math
-import warnings
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from companion.exercises._measure import held_out_mnist, not_a_model, reconstruct
 from companion.exercises._verdict import (
-    as_result_array,
     call_for_number,
     check_letters,
     check_number,
     checker,
     correct,
-    describe_error,
-    is_unattempted,
-    unattempted,
     wrong,
 )
 
@@ -134,12 +130,7 @@ def check_complexity_score(answer):
 
 def held_out_digits():
     """The first test images of MNIST and their labels, as the checker of Exercise 11.5 reads them."""
-    from companion.data import load_mnist  # the data module imports Keras: load it when needed
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the offline fallback warns once already in the chapter's setup
-        _, (images, labels) = load_mnist(n_train=1, n_test=DETECTOR_TEST_IMAGES)
-    return images, labels
+    return held_out_mnist(DETECTOR_TEST_IMAGES, last=False)
 
 
 @checker
@@ -158,23 +149,12 @@ def check_digit_detector(model):
     Returns:
         Verdict, with the measured AUROC next to the target.
     """
-    if is_unattempted(model):
-        return unattempted("train an autoencoder on the zeros and assign it to `model`.")
-    if not callable(model):
-        return wrong(f"Expected a Keras model (an autoencoder). Received: {type(model).__name__}.")
+    verdict = not_a_model(model, "an autoencoder trained on the zeros")
+    if verdict is not None:
+        return verdict
     images, labels = held_out_digits()
-    batch, verdict = _in_model_shape(model, images)
-    if verdict is not None:
-        return verdict
-    reconstructions, verdict = _reconstruct(model, batch)
-    if verdict is not None:
-        return verdict
-    if reconstructions.size != batch.size:
-        return wrong(
-            f"your model must reconstruct its input: {batch.shape[1:]} in, {reconstructions.shape[1:]} out. "
-            "Use an autoencoder whose decoder gives back the image's shape."
-        )
-    errors = ((images.reshape(len(images), -1) - reconstructions.reshape(len(images), -1)) ** 2).sum(axis=1)
+    reconstructions = reconstruct(model, images)
+    errors = ((images.reshape(len(images), -1) - reconstructions) ** 2).sum(axis=1)
     auroc = roc_auc_score(labels != DETECTOR_CLASS, errors)
     measured = f"AUROC {auroc:.2f} (target {DETECTOR_TARGET:.2f})"
     if auroc >= DETECTOR_TARGET:
@@ -184,35 +164,3 @@ def check_digit_detector(model):
                      "the zeros only (cp.one_class_split) and score by the reconstruction error.")
     return wrong(f"{measured}. Usual causes: a model not trained, or trained on every digit rather "
                  "than the zeros only, too few epochs, or pixels not scaled to [0, 1].")
-
-
-def _in_model_shape(model, images):
-    """The images in the shape the model's input expects, or a wrong Verdict."""
-    shape = images.shape[1:]  # a plain function: the images' own shape
-    for owner in (model, getattr(model, "encoder", None)):  # a functional model, or an Autoencoder's encoder
-        try:
-            shape = tuple(owner.inputs[0].shape[1:])
-            break
-        except Exception:  # no symbolic inputs here: look further
-            continue
-    if None in shape or int(np.prod(shape)) != images[0].size:
-        return None, wrong(f"your model takes inputs of shape {shape}; the digits are 28 x 28 = 784 pixels. "
-                           "Build it with input_shape (28, 28), (28, 28, 1) or (784,).")
-    return images.reshape((len(images), *shape)).astype("float32"), None
-
-
-def _reconstruct(model, batch):
-    """The model's reconstructions of ``batch`` as a finite array, or a wrong Verdict."""
-    try:
-        output = model.predict(batch, batch_size=500, verbose=0) if hasattr(model, "predict") else model(batch)
-    except Exception as error:  # the learner's model: report, never re-raise
-        return None, wrong(f"calling your model on the test digits raised {describe_error(error)}.")
-    return as_result_array(output, np.shape(output) if _is_array_like(output) else (len(batch),),
-                           "your model")
-
-
-def _is_array_like(value):
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:  # a ragged or odd object: let as_result_array explain
-        return False

@@ -116,3 +116,169 @@ def test_counts_huge_numbers():
 def test_overlap_odd_results(function, hint):
     verdict = ch08.check_overlap_function(function)
     assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+# --- every checker: odd answers of every kind get a verdict, never an exception ---
+
+def raises(*args):
+    raise RuntimeError("broken")
+
+
+ODD_ANSWERS = [None, ..., "text", [1, 2], {"a"}, np.zeros((2, 2)), float("nan"), float("inf"), 1e400, -3, 2.5,
+               raises, lambda *args: "text", lambda *args: None, lambda *args: [[1], [2, 3]]]
+
+
+@pytest.mark.parametrize("checker", [ch08.check_transpose_output_size, ch08.check_conv_parameters,
+                                     ch08.check_overlap_function, ch08.check_conv_statements])
+@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=repr)
+def test_odd_answers_get_a_verdict(checker, answer):
+    verdict = checker(answer)
+    assert verdict.status in ("wrong", "unattempted") and verdict.message, verdict
+
+
+# --- 8.5 random weights on a constant input, predicted ---
+
+CHECKERBOARD = np.tile([[1.0, -0.5], [0.25, 2.0]], (4, 4))
+
+
+@pytest.mark.parametrize(
+    "inside, letter",
+    [(np.full((8, 8), 0.7), "a"), (CHECKERBOARD, "b"), (np.random.default_rng(0).normal(size=(8, 8)), "c"),
+     (np.zeros((8, 8)), "a"), (np.tile([[1.0, 1.0, 2.0, 2.0]], (8, 2)), "c")],
+    ids=["flat", "period 2", "noise", "zeros", "period 4"],
+)
+def test_ripple_outcome(inside, letter):
+    assert ch08.ripple_outcome(inside) == letter
+
+
+def test_ripple_prediction_follows_the_measurement():
+    held = ch08.check_ripple_prediction("b", CHECKERBOARD)
+    assert held.status == "correct" and "4 different values, from -0.500 to 2.000" in held.message
+    missed = ch08.check_ripple_prediction("a", CHECKERBOARD)
+    assert missed.status == "wrong" and "did not hold" in missed.message
+    assert ch08.check_ripple_prediction("A", np.ones((8, 8))).status == "correct"
+
+
+@pytest.mark.parametrize("answer, status", [(..., "unattempted"), (None, "unattempted"), ("d", "wrong"),
+                                            (2, "wrong"), (["b"], "wrong")])
+def test_ripple_prediction_odd_answers(answer, status):
+    assert ch08.check_ripple_prediction(answer, CHECKERBOARD).status == status
+
+
+@pytest.mark.parametrize("inside", [None, ..., "map", [[1, 2], [3, 4]], np.ones(8), np.ones((2, 2)),
+                                    np.full((8, 8), np.nan), np.full((8, 8), "a"), np.ones((8, 8, 1))],
+                         ids=repr)
+def test_ripple_prediction_odd_measurements(inside):
+    verdict = ch08.check_ripple_prediction("b", inside)
+    assert verdict.status == "wrong" and "pass `inside`" in verdict.message, verdict.message
+
+
+# --- 8.6 an autoencoder on a budget, measured on held-out digits ---
+
+
+@pytest.fixture
+def held_out(monkeypatch):
+    """Synthetic held-out digits: smooth blobs in [0, 1]."""
+    rng = np.random.default_rng(5)
+    y, x = np.mgrid[0:28, 0:28]
+    centres = rng.uniform(8, 20, size=(40, 2))
+    images = np.exp(-((y - centres[:, :1, None]) ** 2 + (x - centres[:, 1:, None]) ** 2) / 20).astype("float32")
+    monkeypatch.setattr(ch08, "held_out_mnist", lambda n: (images, np.zeros(len(images), dtype=int)))
+    return images
+
+
+class Perfect:
+    """Reconstructs the synthetic digits exactly, with a code and a parameter count of its own."""
+
+    def __init__(self, parameters=1_000, code_size=32, encoder=None):
+        self.parameters, self.code_size = parameters, code_size
+        self.encoder = encoder or (lambda batch: np.zeros((len(batch), self.code_size)))
+
+    def __call__(self, batch):
+        return np.array(batch)
+
+    def count_params(self):
+        return self.parameters
+
+
+def test_a_small_model_that_reconstructs_well_passes(held_out):
+    verdict = ch08.check_budget_autoencoder(Perfect())
+    assert verdict.status == "correct", verdict.message
+    assert "your parameter count: 1000; needed: at most 30000" in verdict.message
+    assert "your code size: 32; needed: at most 32" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "model, hint",
+    [
+        (Perfect(parameters=50_000), "Too many parameters"),
+        (Perfect(code_size=49 * 8), "add a Dense code"),
+        (lambda batch: np.array(batch), "without it"),
+        (Perfect(encoder=raises), "calling your encoder on the checker's digits raised RuntimeError"),
+        (Perfect(encoder=lambda batch: np.full((len(batch), 4), np.nan)), "NaN"),
+        (Perfect(encoder=lambda batch: "codes"), "array of numbers"),
+    ],
+    ids=["too many parameters", "code too large", "no encoder", "encoder raises", "nan codes", "text codes"],
+)
+def test_a_model_outside_the_budget_is_told_why(held_out, model, hint):
+    verdict = ch08.check_budget_autoencoder(model)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_a_count_that_fails_is_reported(held_out):
+    model = Perfect()
+    model.count_params = raises
+    verdict = ch08.check_budget_autoencoder(model)
+    assert verdict.status == "wrong" and "counting your model's parameters raised" in verdict.message
+
+
+def test_an_untrained_convolutional_autoencoder_is_rejected(held_out):
+    import companion as cp
+
+    cp.seed_everything(0)
+    verdict = ch08.check_budget_autoencoder(cp.build_conv_autoencoder((28, 28, 1), 32, filters=(8, 8)))
+    assert verdict.status == "wrong" and "The error is too high" in verdict.message, verdict.message
+    assert "Too many parameters" not in verdict.message
+
+
+def test_the_chapters_models_are_over_the_budget(held_out):
+    import companion as cp
+
+    for model in (cp.build_conv_autoencoder((28, 28, 1), 32, filters=(16, 32)),
+                  cp.build_stacked_autoencoder((28, 28, 1), 32, hidden_sizes=(128,))):
+        verdict = ch08.check_budget_autoencoder(model)
+        assert verdict.status == "wrong" and "Too many parameters" in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "model, status, hint",
+    [
+        (..., "unattempted", "train an autoencoder"),
+        (None, "unattempted", "train an autoencoder"),
+        ("model", "wrong", "Expected an autoencoder"),
+        (3.5, "wrong", "Expected an autoencoder"),
+    ],
+    ids=["ellipsis", "none", "string", "number"],
+)
+def test_odd_models_get_a_verdict(held_out, model, status, hint):
+    verdict = ch08.check_budget_autoencoder(model)
+    assert verdict.status == status and hint in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "output, hint",
+    [(raises, "raised RuntimeError: broken"), (lambda batch: np.array(batch)[:, :10], "the input's size"),
+     (lambda batch: np.full(np.shape(batch), np.inf), "NaN or infinite"), (lambda batch: None, "array of numbers")],
+    ids=["raises", "wrong output shape", "inf", "none"],
+)
+def test_bad_outputs_get_a_verdict(held_out, output, hint):
+    model = type("Bad", (Perfect,), {"__call__": lambda self, batch: output(batch)})()
+    verdict = ch08.check_budget_autoencoder(model)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_a_model_for_other_images_is_explained(held_out):
+    import companion as cp
+
+    verdict = ch08.check_budget_autoencoder(cp.build_stacked_autoencoder((100,), 4, hidden_sizes=()))
+    assert verdict.status == "wrong" and "takes inputs of shape (100,)" in verdict.message

@@ -2,13 +2,17 @@
 
 import numpy as np
 
+from companion.exercises._measure import Target, encode, held_out_mnist, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
     Verdict,
     call_for_array,
     check_count,
     check_letters,
+    check_prediction,
     checker,
     correct,
+    learner_code,
+    shown,
     wrong,
 )
 
@@ -128,3 +132,108 @@ def _overlap_hint(counts, expected, n, k, s):
                 f"writes k outputs). Received a total of {counts.sum():g}.")
     return (f"for n={n}, k={k}, s={s}, output {where} is covered {expected[where]:g} time(s), "
             f"yours says {counts[where]:g}. Input i covers outputs i s to i s + k - 1.")
+
+
+# --- 8.5 a prediction: random weights on a constant input ---------------------------------------
+
+RIPPLE_CHOICES = {
+    "a": "Flat inside, as with the kernel of ones: 4 is a multiple of the stride 2, so every output "
+    "pixel receives the same number of kernel copies.",
+    "b": "A pattern that repeats every two pixels, as with a kernel of size 3.",
+    "c": "Values with no pattern at all: random weights give random outputs.",
+}
+
+
+def ripple_outcome(inside):
+    """The letter of Exercise 8.5 that the inside of an output map bears out.
+
+    Args:
+        inside: a 2-D array, the output away from the padded border.
+
+    Returns:
+        ``"a"`` for a flat map, ``"b"`` for one that repeats every two pixels
+        (and is not flat), ``"c"`` otherwise.
+    """
+    inside = np.asarray(inside, dtype="float64")
+    tolerance = 1e-5 * max(float(np.abs(inside).max()), 1e-12)
+    if np.ptp(inside) <= tolerance:
+        return "a"
+    periodic = (np.allclose(inside[2:], inside[:-2], rtol=0, atol=tolerance)
+                and np.allclose(inside[:, 2:], inside[:, :-2], rtol=0, atol=tolerance))
+    return "b" if periodic else "c"
+
+
+@checker
+def check_ripple_prediction(answer, inside):
+    """Exercise 8.5: a transposed convolution (kernel 4, stride 2) with random weights on a constant input.
+
+    Args:
+        answer: the learner's predicted letter.
+        inside: the measured output map away from its border, a 2-D array.
+
+    Returns:
+        Verdict: whether the prediction held, with what was measured.
+    """
+    if not isinstance(inside, np.ndarray) or inside.ndim != 2 or min(inside.shape) < 4 \
+            or inside.dtype.kind not in "iuf" or not np.all(np.isfinite(inside)):
+        return wrong("pass `inside` as the experiment's cell computed it: the output map away from its "
+                     f"border, a 2-D array of at least 4x4 finite numbers. Received: {shown(inside)}.")
+    values = np.unique(np.round(inside, 4))
+    measured = (f"Measured inside the output: {len(values)} different values, from {inside.min():.3f} to "
+                f"{inside.max():.3f}. Each output pixel sums 2x2 = 4 of the 16 kernel weights, but which "
+                "four depends on whether its row and column are even or odd: four different sums, unless "
+                "the weights are balanced as a kernel of ones is. Training has to learn that balance.")
+    return check_prediction(answer, RIPPLE_CHOICES, ripple_outcome(inside), measured)
+
+
+# --- 8.6 an experiment: the best autoencoder within a parameter budget --------------------------
+
+BUDGET_PARAMETERS = 30_000  # Exercise 8.6: at most this many parameters ...
+BUDGET_CODE = 32  # ... and a code of at most this many numbers
+BUDGET_DIGITS = 1000  # the last test digits, which no model trains on
+# A reason for the bound: dense autoencoders within the budget (784-16-784 and 784-17-32-17-784)
+# reach a test MSE of 0.024 to 0.028 after 6 epochs on 10,000 digits, an untrained model about
+# 0.23; the solution, convolutional, reaches 0.017 after 3 epochs on 10,000 digits.
+BUDGET_MSE = 0.019
+
+
+@checker
+def check_budget_autoencoder(model):
+    """Exercise 8.6: an autoencoder of at most 30,000 parameters and a 32-number code, measured on held-out digits.
+
+    The checker reconstructs held-out test digits with ``model`` (in the input
+    shape it declares), encodes them with ``model.encoder`` to measure the code
+    size, and counts the parameters.
+
+    Args:
+        model: the learner's trained autoencoder, with an ``.encoder``.
+
+    Returns:
+        Verdict, with each measured number next to its bound.
+    """
+    verdict = not_a_model(model, "an autoencoder", needs=("encoder",))
+    if verdict is not None:
+        return verdict
+    images = held_out_mnist(BUDGET_DIGITS)[0]
+    reconstructions = reconstruct(model, images)
+    codes = encode(model.encoder, images)
+    with learner_code("counting your model's parameters", "Pass a Keras model."):
+        parameters = int(model.count_params())
+    mse = float(np.mean((reconstructions - images.reshape(len(images), -1)) ** 2))
+    targets = [
+        Target("parameter count", parameters, BUDGET_PARAMETERS, at_least=False, digits=0),
+        Target("code size", codes.shape[1], BUDGET_CODE, at_least=False, digits=0),
+        Target("test MSE per pixel", mse, BUDGET_MSE, at_least=False, digits=4),
+    ]
+    hints = []
+    if not targets[0].met:
+        hints.append("Too many parameters: a Dense layer from a feature map costs one weight per value of "
+                     "the map and per code unit; use fewer filters in the last level.")
+    if not targets[1].met:
+        hints.append("The code is too large: a fully convolutional code of 7x7xc holds 49c numbers; add a "
+                     "Dense code (code_size=32).")
+    if not targets[2].met:
+        hints.append("The error is too high: a dense model spends its budget on one weight per pixel, while "
+                     "convolutions reuse theirs everywhere; train longer, or check that the output has a "
+                     "sigmoid and that inputs are scaled to [0, 1].")
+    return verdict_on(targets, f"on {BUDGET_DIGITS:,} held-out test digits", " ".join(hints))

@@ -20,6 +20,9 @@ FULL = {
         "MNIST": {"gaussian": 0.3, "masking": 0.3, "salt_and_pepper": 0.1},
         "patches": {"gaussian": 0.1, "masking": 0.3, "salt_and_pepper": 0.1},
     },
+    # Exercise 8.6: the budget autoencoder's training digits and epochs
+    "exercise_n_train": 12_000,
+    "exercise_epochs": 6,
 }
 FAST = {**FULL, "n_train": 3_000, "n_test": 2_000, "n_patches": 2_000, "n_patch_test": 1_000, "epochs": 3,
-        "patch_epochs": 4}
+        "patch_epochs": 4, "exercise_n_train": 10_000, "exercise_epochs": 3}

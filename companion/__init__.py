@@ -65,7 +65,14 @@ from companion.plots import plot_history, plot_images, plot_reconstructions, plo
 from companion.runtime import fast_mode, seed_everything
 from companion.settings import chapter_settings
 from companion.training import glue, train
-from companion.sparse import KLSparsity, build_sparse_autoencoder
+from companion.sparse import KLSparsity, TopK, build_sparse_autoencoder, build_topk_autoencoder, dead_latents
+from companion.features import (
+    energy_concentration,
+    fraction_of_variance_explained,
+    orientation_selectivity,
+    split_model,
+    zca_whiten,
+)
 from companion.tied import DenseTranspose, TiedAutoencoder, build_tied_autoencoder
 from companion.latent import (
     decode_latent_grid,
@@ -98,6 +105,7 @@ __all__ = [
     "LivingFigure",
     "Sampling",
     "TiedAutoencoder",
+    "TopK",
     "VAE",
     "add_gaussian_noise",
     "add_salt_and_pepper",
@@ -111,17 +119,21 @@ __all__ = [
     "build_sparse_autoencoder",
     "build_stacked_autoencoder",
     "build_tied_autoencoder",
+    "build_topk_autoencoder",
     "build_vae",
     "chapter_settings",
     "classifier_score",
     "contractive_penalty",
     "corrupt",
+    "dead_latents",
     "encode",
     "decode_latent_grid",
+    "energy_concentration",
     "denoising_slider",
     "exercises",
     "export_dense",
     "fast_mode",
+    "fraction_of_variance_explained",
     "glue",
     "interpolate_codes",
     "jacobian",
@@ -137,6 +149,7 @@ __all__ = [
     "mask_pixels",
     "mse_per_pixel",
     "nats_to_bits",
+    "orientation_selectivity",
     "negative_elbo",
     "noise_gain",
     "one_class_split",
@@ -152,10 +165,12 @@ __all__ = [
     "prior_quantiles",
     "psnr",
     "seed_everything",
+    "split_model",
     "squared_error_per_image",
     "squared_jacobian_norms",
     "threshold_at_fpr",
     "train",
     "tsne_map",
     "train_greedy_layerwise",
+    "zca_whiten",
 ]

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import companion as cp
 from companion.exercises import ch06
 
 
@@ -83,3 +84,217 @@ def test_kl_value_complex_or_huge():
     assert verdict.status == "wrong" and "Expected a real number" in verdict.message
     verdict = ch06.check_kl_value(-(10 ** 400))
     assert verdict.status == "wrong" and "finite number" in verdict.message
+
+
+# Every checker gives a verdict for every kind of bad answer, never an exception
+
+
+def raises(*args):
+    raise RuntimeError("out of memory")
+
+
+@pytest.mark.parametrize(
+    "answer, status, words",
+    [
+        (None, "unattempted", "replace `...`"),
+        (..., "unattempted", "replace `...`"),
+        ("0.09", "wrong", "Expected a number"),
+        ([0.09], "wrong", "Expected a number"),
+        (np.array([0.09, 0.1]), "wrong", "Expected a number"),
+        (float("nan"), "wrong", "finite number"),
+        (float("inf"), "wrong", "finite number"),
+        (True, "wrong", "Expected a number"),
+        (raises, "wrong", "Expected a number"),
+    ],
+    ids=["none", "ellipsis", "text", "list", "array", "nan", "inf", "bool", "function"],
+)
+def test_kl_value_bad_answers(answer, status, words):
+    verdict = ch06.check_kl_value(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, status, words",
+    [
+        (None, "unattempted", "define `kl_sparsity(activations, rho)`"),
+        (..., "unattempted", "define `kl_sparsity(activations, rho)`"),
+        ("kl", "wrong", "Expected a function"),
+        ([right_kl_sparsity], "wrong", "Expected a function"),
+        (raises, "wrong", "raised RuntimeError: out of memory"),
+        (lambda a, rho: None, "wrong", "returned None"),
+        (lambda a, rho: {"kl": 1.0}, "wrong", "must return one number"),
+        (lambda a, rho: np.ones((2, 2)), "wrong", "one number"),
+        (lambda a, rho: np.inf, "wrong", "expected a finite number"),
+        (lambda a, rho: np.array(["x"]), "wrong", "must return one number"),
+    ],
+    ids=["none", "ellipsis", "text", "list", "raises", "returns-none", "dict", "matrix", "inf", "text-array"],
+)
+def test_kl_sparsity_bad_answers(answer, status, words):
+    verdict = ch06.check_kl_sparsity(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, status, words",
+    [
+        (None, "unattempted", "letters of the true statements"),
+        (..., "unattempted", "letters of the true statements"),
+        (3, "wrong", "Expected letters"),
+        (["b", "c", "z"], "wrong", "Unknown: ['z']"),
+        ("bcf", "wrong", "Unknown: ['f']"),
+        ({"b": True}, "wrong", "Expected letters"),
+        (float("nan"), "wrong", "Expected letters"),
+        (raises, "wrong", "Expected letters"),
+        ("b, c, e", "correct", "the right set"),
+        ([], "wrong", "Re-read the sections “The KL sparsity penalty” and “Measuring sparsity”"),
+    ],
+    ids=["none", "ellipsis", "number", "list-unknown", "text-unknown", "dict", "nan", "function", "commas", "empty"],
+)
+def test_sparsity_statements_answers(answer, status, words):
+    verdict = ch06.check_sparsity_statements(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_statement_sections_are_headings_of_the_chapter():
+    import json
+    from pathlib import Path
+
+    notebook = Path(__file__).parents[1] / "notebooks" / "06_sparse_autoencoder.ipynb"
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    headings = {line[3:].strip() for cell in cells if cell["cell_type"] == "markdown"
+                for line in "".join(cell["source"]).splitlines() if line.startswith("## ")}
+    assert set(ch06._REREAD) <= headings
+
+
+# Exercise 6.4: a sparse code at a chosen activity, measured on the checker's digits
+
+RNG = np.random.default_rng(64)
+HELD_OUT = RNG.uniform(size=(200, 28, 28)).astype("float32")
+
+
+@pytest.fixture
+def held_out(monkeypatch):
+    monkeypatch.setattr(ch06, "held_out_digits", lambda: HELD_OUT)
+
+
+class Answer:
+    """A stand-in for a trained sparse autoencoder: a reconstruction and an encoder of a given mean activation."""
+
+    def __init__(self, reconstruct, activity=0.1):
+        self.reconstruct = reconstruct
+        self.encoder = lambda batch: np.full((len(batch), 40), activity, dtype="float32")
+
+    def __call__(self, batch):
+        return self.reconstruct(batch)
+
+
+def near_copy(batch):
+    return np.clip(batch + 0.05, 0, 1)
+
+
+def the_mean_digit(batch):
+    return np.broadcast_to(HELD_OUT.mean(axis=0).reshape(1, *batch.shape[1:]), batch.shape)
+
+
+def test_activity_target_good_model_passes_with_its_numbers(held_out):
+    verdict = ch06.check_activity_target(Answer(near_copy, activity=0.105))
+    assert verdict.status == "correct", verdict.message
+    assert "mean activation: 0.105; needed: at least 0.080" in verdict.message
+    assert "needed: at most 0.120" in verdict.message and "test MSE per pixel: 0.00" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (Answer(near_copy, activity=0.065), "too quiet: set rho to 0.1"),  # the chapter's model: rho = 0.05
+        (Answer(near_copy, activity=0.3), "too active"),  # beta = 0: a plain sigmoid code
+        (Answer(the_mean_digit), "The error is high"),  # the mean digit every time
+        (Answer(lambda batch: np.zeros_like(batch)), "The error is high"),
+        (Answer(near_copy, activity=1.5), "codes in [0, 1]"),
+        (Answer(near_copy, activity=-0.1), "codes in [0, 1]"),
+    ],
+    ids=["chapter-rho", "no-penalty", "mean-digit", "blank", "above-one", "negative"],
+)
+def test_activity_target_misses_are_explained(held_out, answer, hint):
+    verdict = ch06.check_activity_target(answer)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_activity_target_untrained_model_is_rejected(held_out):
+    cp.seed_everything(0)
+    verdict = ch06.check_activity_target(cp.build_sparse_autoencoder((784,), 40, rho=0.1, beta=0.1))
+    assert verdict.status == "wrong" and "too active" in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ("model", "with .encoder"),
+        (42, "with .encoder"),
+        ([1, 2], "with .encoder"),
+        (near_copy, "with .encoder"),
+        (Answer(raises), "raised RuntimeError: out of memory"),
+        (Answer(lambda batch: batch[:, :10]), "gives back an image of the input's size"),
+        (Answer(lambda batch: np.full(batch.shape, np.nan)), "NaN"),
+        (Answer(lambda batch: None), "array of numbers"),
+        (Answer(lambda batch: "images"), "array of numbers"),
+        (Answer(lambda batch: batch[:3]), "one output per image"),
+    ],
+    ids=["string", "number", "list", "function", "raises", "output-shape", "nan", "none", "text", "too-few"],
+)
+def test_activity_target_bad_answers_get_a_verdict(held_out, answer, words):
+    verdict = ch06.check_activity_target(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+def test_activity_target_broken_encoder_and_wrong_input_shape(held_out):
+    broken = Answer(near_copy)
+    broken.encoder = raises
+    verdict = ch06.check_activity_target(broken)
+    assert verdict.status == "wrong" and "calling your encoder" in verdict.message, verdict.message
+    nan_codes = Answer(near_copy)
+    nan_codes.encoder = lambda batch: np.full((len(batch), 4), np.nan)
+    assert "NaN" in ch06.check_activity_target(nan_codes).message
+    verdict = ch06.check_activity_target(cp.build_sparse_autoencoder((100,), 16))
+    assert verdict.status == "wrong" and "takes inputs of shape (100,)" in verdict.message
+
+
+@pytest.mark.parametrize("answer", [..., None])
+def test_activity_target_unattempted(held_out, answer):
+    assert ch06.check_activity_target(answer).status == "unattempted"
+
+
+# Exercise 6.5: prediction, halving k
+
+
+@pytest.mark.parametrize(
+    "error_k, error_half_k, outcome",
+    [(0.018, 0.023, "a"), (0.018, 0.0185, "b"), (0.018, 0.0175, "b"), (0.018, 0.015, "c")],
+)
+def test_halving_k_outcome(error_k, error_half_k, outcome):
+    assert ch06.halving_k_outcome(error_k, error_half_k) == outcome
+
+
+@pytest.mark.parametrize(
+    "answer, error_k, error_half_k, status, words",
+    [
+        ("a", 0.018, 0.023, "correct", "your prediction held: (a)"),
+        ("b", 0.018, 0.023, "wrong", "What happened: (a)"),
+        (" (A) ", 0.018, 0.023, "correct", "0.0180 with k active units, 0.0230"),
+        ("d", 0.018, 0.023, "wrong", 'one of "a", "b" or "c"'),
+        (1, 0.018, 0.023, "wrong", "Expected one letter"),
+        (["a"], 0.018, 0.023, "wrong", "Expected one letter"),
+        (..., 0.018, 0.023, "unattempted", "write your prediction first"),
+        (None, 0.018, 0.023, "unattempted", "write your prediction first"),
+        ("a", None, 0.023, "wrong", "run the experiment's cell first"),
+        ("a", float("nan"), 0.023, "wrong", "run the experiment's cell first"),
+        ("a", 0.018, "0.023", "wrong", "run the experiment's cell first"),
+        ("a", 0.018, -1.0, "wrong", "run the experiment's cell first"),
+        ("a", True, 0.023, "wrong", "run the experiment's cell first"),
+        ("a", [0.018], 0.023, "wrong", "run the experiment's cell first"),
+        ("a", 0.018, float("inf"), "wrong", "run the experiment's cell first"),
+    ],
+)
+def test_halving_k_prediction(answer, error_k, error_half_k, status, words):
+    verdict = ch06.check_halving_k_prediction(answer, error_k, error_half_k)
+    assert verdict.status == status and words in verdict.message, verdict.message

@@ -1,9 +1,8 @@
 """KLSparsity, ActivityPenalty and build_sparse_autoencoder."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import companion as cp
 
@@ -79,3 +78,85 @@ def test_sparse_model_shapes_training_and_round_trip(tiny_images, tmp_path):
     np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
     penalty = loaded.encoder.get_layer("code_penalty").regularizer
     assert isinstance(penalty, cp.KLSparsity) and penalty.rho == 0.1
+
+
+# TopK, build_topk_autoencoder and dead_latents
+
+
+def test_topk_keeps_the_k_largest_clipped_at_zero():
+    values = np.array([[0.3, -1.0, 2.0, 0.5, 0.1], [-0.2, -0.1, -0.3, -0.4, 0.2]], dtype="float32")
+    kept = keras.ops.convert_to_numpy(cp.TopK(2)(values))
+    np.testing.assert_allclose(kept, [[0, 0, 2.0, 0.5, 0], [0, 0, 0, 0, 0.2]])
+
+
+def test_topk_passes_gradients_through_the_kept_units_only(tiny_images):
+    cp.seed_everything(0)
+    model = cp.build_topk_autoencoder((784,), 30, k=4, input_mean=tiny_images.mean(axis=0))
+    codes = keras.ops.convert_to_numpy(model.encoder(tiny_images))
+    assert codes.shape == (16, 30) and np.all((codes > 0).sum(axis=1) <= 4) and np.all(codes >= 0)
+
+
+def test_topk_config_and_bad_arguments():
+    layer = cp.TopK(3, name="sparse")
+    clone = cp.TopK.from_config(layer.get_config())
+    assert clone.k == 3 and clone.name == "sparse"
+    for k, error in ((0, ValueError), (2.5, TypeError), ("3", TypeError), (None, TypeError)):
+        with pytest.raises(error, match=r"k must be"):
+            cp.TopK(k)
+    with pytest.raises(ValueError, match=r"k must be at most the number of units \(4\). Received: k=5"):
+        cp.TopK(5)(np.zeros((2, 4), dtype="float32"))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"k": 401}, ValueError, r"k must be at most code_size \(400\). Received: k=401"),
+        ({"k": 0}, ValueError, "k=0"),
+        ({"input_mean": np.zeros(10)}, ValueError, r"input_mean must have the shape \(784,\)"),
+        ({"transpose_init": "yes"}, TypeError, "transpose_init must be True or False"),
+        ({"code_size": 0}, ValueError, "code_size"),
+    ],
+)
+def test_topk_builder_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        cp.build_topk_autoencoder(**kwargs)
+
+
+def test_transposed_start_reads_what_each_unit_writes():
+    model = cp.build_topk_autoencoder((784,), 20, k=3)
+    written = keras.ops.convert_to_numpy(model.decoder.get_layer("reconstruction").kernel)
+    read = keras.ops.convert_to_numpy(model.encoder.get_layer("code").kernel)
+    np.testing.assert_allclose(np.linalg.norm(written, axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(read, written.T)
+    plain = cp.build_topk_autoencoder((784,), 20, k=3, transpose_init=False)
+    assert not np.allclose(keras.ops.convert_to_numpy(plain.encoder.get_layer("code").kernel),
+                           keras.ops.convert_to_numpy(plain.decoder.get_layer("reconstruction").kernel).T)
+
+
+def test_topk_model_trains_one_step_and_round_trips(tiny_images, tmp_path):
+    """Runs on the backend in use: the fast tier runs it on TensorFlow, JAX and PyTorch."""
+    cp.seed_everything(0)
+    model = cp.build_topk_autoencoder((28, 28), 24, k=5, input_mean=tiny_images.mean(axis=0).reshape(28, 28),
+                                      hidden_sizes=(32,))
+    images = tiny_images.reshape(16, 28, 28)
+    assert model(images).shape == (16, 28, 28)
+    assert model.count_params() == (784 * 32 + 32) + (32 * 24 + 24) + (24 * 32 + 32) + (32 * 784 + 784)  # the centring is constant
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    before = [keras.ops.convert_to_numpy(weight).copy() for weight in model.trainable_weights]
+    model.train_on_batch(images, images)
+    after = [keras.ops.convert_to_numpy(weight) for weight in model.trainable_weights]
+    assert any(not np.array_equal(old, new) for old, new in zip(before, after))
+    model.save(tmp_path / "topk.keras")
+    loaded = keras.saving.load_model(tmp_path / "topk.keras")
+    np.testing.assert_array_equal(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
+    assert loaded.encoder.get_layer("code_topk").k == 5
+
+
+def test_dead_latents_counts_units_that_never_fire():
+    codes = np.array([[0.0, 0.3, 0.0, 0.05], [0.0, 0.0, 0.2, 0.02]])
+    assert cp.dead_latents(codes) == 1
+    assert cp.dead_latents(codes, threshold=0.1) == 2
+    with pytest.raises(ValueError, match=r"codes must be a non-empty array \(n, units\)"):
+        cp.dead_latents(np.zeros(4))
+    with pytest.raises(TypeError, match="threshold must be a finite number"):
+        cp.dead_latents(codes, threshold="0")

@@ -244,3 +244,153 @@ def test_printed_verdicts_fit_in_80_columns():
     assert max(len(line) for line in printed.splitlines()) <= 78
     assert len(printed.splitlines()) > 1
     assert " ".join(printed.split()) == f"❌ Not yet: {message}".strip()
+
+
+# Exercise 1.4: a trained linear autoencoder, measured against PCA on the checker's own digits
+
+def low_rank_digits(rng, n):
+    """Synthetic "digits": 784 values near a 24-dimensional subspace, with decaying variances."""
+    basis, _ = np.linalg.qr(np.random.default_rng(14).normal(size=(784, 24)))
+    scales = np.geomspace(1.0, 0.05, 24)
+    return (0.5 + 0.2 * (rng.normal(size=(n, 24)) * scales) @ basis.T
+            + 0.002 * rng.normal(size=(n, 784))).astype("float32")
+
+
+SYNTHETIC_TRAIN = low_rank_digits(np.random.default_rng(0), 600)
+SYNTHETIC_HELD_OUT = low_rank_digits(np.random.default_rng(1), 200)
+
+
+@pytest.fixture
+def reference(monkeypatch):
+    monkeypatch.setattr(ch01, "reference_digits", lambda: (SYNTHETIC_TRAIN, SYNTHETIC_HELD_OUT))
+
+
+def pca_model(k, train=SYNTHETIC_TRAIN):
+    """A function that reconstructs flat images from k principal components of `train`."""
+    mean = train.mean(axis=0)
+    _, _, vt = np.linalg.svd(train - mean, full_matrices=False)
+
+    def model(batch):
+        flat = batch.reshape(len(batch), -1)
+        return ((flat - mean) @ vt[:k].T @ vt[:k] + mean).reshape(batch.shape)
+
+    return model
+
+
+def test_linear_autoencoder_at_pca_passes_with_its_ratio(reference):
+    verdict = ch01.check_linear_autoencoder(pca_model(16))
+    assert status(verdict) == "correct", verdict.message
+    assert "test MSE / PCA's: 1.000; needed: at most 1.020" in verdict.message
+
+
+def test_linear_autoencoder_untrained_is_rejected_with_its_ratio(reference):
+    import companion as cp
+
+    cp.seed_everything(0)
+    untrained = cp.build_linear_autoencoder((784,), ch01.LINEAR_CODE_SIZE)
+    verdict = ch01.check_linear_autoencoder(untrained)
+    assert status(verdict) == "wrong" and "needed: at most 1.020" in verdict.message, verdict.message
+    assert "too few epochs" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "model, hint",
+    [
+        (pca_model(12), "needed: at most 1.020"),  # fewer components than the code allows: the chapter's baseline
+        (pca_model(16, SYNTHETIC_TRAIN[:20]), "needed: at most 1.020"),  # trained on too few digits
+        (lambda batch: np.broadcast_to(SYNTHETIC_TRAIN.mean(axis=0), batch.shape).copy(), "needed: at most"),
+        (pca_model(32), "span 32 directions"),
+        (lambda batch: np.clip(pca_model(16)(batch), 0.45, 0.55), "not linear"),
+        (lambda batch: np.maximum(batch, 0.5), "not linear"),
+    ],
+    ids=["pca-12", "few digits", "mean image", "code too large", "clipped", "relu"],
+)
+def test_linear_autoencoder_misses_are_explained(reference, model, hint):
+    verdict = ch01.check_linear_autoencoder(model)
+    assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
+
+
+def raises(batch):
+    raise RuntimeError("out of memory")
+
+
+@pytest.mark.parametrize(
+    "model, hint",
+    [
+        ("model", "Expected a linear autoencoder"),
+        (42, "Expected a linear autoencoder"),
+        ([1, 2], "Expected a linear autoencoder"),
+        (np.zeros((3, 784)), "Expected a linear autoencoder"),
+        (raises, "raised RuntimeError: out of memory"),
+        (lambda: None, "raised TypeError"),
+        (lambda batch: batch[:, :10], "gives back an image of the input's size"),
+        (lambda batch: np.full(batch.shape, np.nan), "NaN"),
+        (lambda batch: np.full(batch.shape, np.inf), "NaN or infinite"),
+        (lambda batch: None, "array of numbers"),
+        (lambda batch: "images", "array of numbers"),
+        (lambda batch: batch[:3], "one output per image"),
+        (lambda batch: batch.astype("complex64"), "array of numbers"),
+    ],
+    ids=["string", "number", "list", "array", "raises", "no argument", "output shape", "nan", "inf", "none",
+         "text", "too few outputs", "complex"],
+)
+def test_linear_autoencoder_bad_answers_get_a_verdict(reference, model, hint):
+    verdict = ch01.check_linear_autoencoder(model)
+    assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_linear_autoencoder_with_the_wrong_input_shape(reference):
+    import companion as cp
+
+    verdict = ch01.check_linear_autoencoder(cp.build_linear_autoencoder((100,), 16))
+    assert status(verdict) == "wrong" and "takes inputs of shape (100,)" in verdict.message
+
+
+def test_linear_autoencoder_in_image_shape_is_measured(reference):
+    import companion as cp
+
+    model = cp.build_linear_autoencoder((28, 28), 16)
+    verdict = ch01.check_linear_autoencoder(model)  # untrained: measured, then rejected
+    assert status(verdict) == "wrong" and "test MSE / PCA's" in verdict.message
+
+
+@pytest.mark.parametrize("answer", [..., None])
+def test_linear_autoencoder_unattempted(reference, answer):
+    assert status(ch01.check_linear_autoencoder(answer)) == "unattempted"
+
+
+def test_pca_test_mse_matches_sklearn():
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=5).fit(SYNTHETIC_TRAIN)
+    expected = np.mean((SYNTHETIC_HELD_OUT - pca.inverse_transform(pca.transform(SYNTHETIC_HELD_OUT))) ** 2)
+    assert np.isclose(ch01.pca_test_mse(SYNTHETIC_TRAIN, SYNTHETIC_HELD_OUT, 5), expected, rtol=1e-4)
+
+
+# Exercise 1.5: prediction, shuffled pixels
+
+@pytest.mark.parametrize(
+    "shuffled, pca, outcome",
+    [(0.0273, 0.0270, "b"), (0.0300, 0.0270, "a"), (0.0240, 0.0270, "c"), (0.0283, 0.0270, "b")],
+)
+def test_shuffled_pixels_outcome(shuffled, pca, outcome):
+    assert ch01.shuffled_pixels_outcome(shuffled, pca) == outcome
+
+
+@pytest.mark.parametrize(
+    "answer, status_, words",
+    [
+        ("b", "correct", "your prediction held: (b)"),
+        ("(B)", "correct", "a ratio of 1.011"),
+        ("a", "wrong", "your prediction (a) did not hold"),
+        ("d", "wrong", 'one of "a", "b" or "c"'),
+        (2, "wrong", "Expected one letter"),
+        (["b"], "wrong", "Expected one letter"),
+        (float("nan"), "wrong", "Expected one letter"),
+        (..., "unattempted", "write your prediction first"),
+        (None, "unattempted", "write your prediction first"),
+    ],
+)
+def test_shuffled_pixels_prediction(answer, status_, words):
+    verdict = ch01.check_shuffled_pixels_prediction(answer, 0.0273, 0.0270)
+    assert status(verdict) == status_ and words in verdict.message, verdict.message

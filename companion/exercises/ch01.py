@@ -1,15 +1,43 @@
 """Checkers for the exercises of Chapter 1 (linear autoencoder and PCA)."""
 
+import math
+import numbers
+import warnings
+
 import numpy as np
 
+from companion.exercises._measure import Target, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
     call_for_array,
     check_count,
     check_letters,
+    check_prediction,
     checker,
     correct,
+    end_check,
+    shown,
     wrong,
 )
+
+# Exercise 1.4: a linear autoencoder with a code of this size, trained by the learner, is
+# measured against PCA with as many components on digits it never saw.
+LINEAR_CODE_SIZE = 16
+# Test MSE at most 2% above PCA's: the chapter's training recipe (8 epochs on 10,000 digits,
+# Adam with a cosine decay) ends 0.5-1% above it; 3 epochs end 9% above it, one epoch without
+# the decay 25% above it and an untrained model about 5 times above it.
+LINEAR_MSE_RATIO_TARGET = 1.02
+REFERENCE_TRAIN_IMAGES = 20_000  # the training digits the checker fits its PCA on
+HELD_OUT_IMAGES = 2_000  # the last test digits: the chapter shows and measures the first ones
+_LINEARITY_TOLERANCE = 1e-3  # float32 rounding of a linear model stays below 1e-5
+_RANK_TOLERANCE = 1e-4  # singular values below this share of the largest are rounding
+
+# Exercise 1.5: the linear autoencoder on digits whose pixels are shuffled
+SHUFFLE_CHOICES = {
+    "a": "the error is clearly higher (more than 5% above PCA's on the real digits).",
+    "b": "the error is about the same (within 5% of PCA's on the real digits).",
+    "c": "the error is clearly lower (more than 5% below PCA's on the real digits).",
+}
+_SHUFFLE_BAND = 0.05
 
 STATEMENT_LETTERS = "abcde"
 _TRUE_STATEMENTS = frozenset("bde")
@@ -88,6 +116,140 @@ def check_linear_ae_statements(answer):
         Verdict.
     """
     return check_letters(answer, STATEMENT_LETTERS, _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
+
+
+def reference_digits():
+    """The checker's own data for Exercise 1.4: training digits for its PCA, and held-out test digits.
+
+    Returns:
+        ``(train, held_out)``, flat images of shape ``(n, 784)`` in [0, 1].
+    """
+    from companion.data import load_mnist  # the data module imports Keras: load it when needed
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the offline fallback warns once already in the chapter's setup
+        (train, _), (test, _) = load_mnist(n_train=REFERENCE_TRAIN_IMAGES, flatten=True)
+    return train, test[-HELD_OUT_IMAGES:]
+
+
+def pca_test_mse(train, test, k):
+    """Mean squared error per pixel of PCA with ``k`` components fitted on ``train``, on ``test``."""
+    train = np.asarray(train, dtype="float64")
+    mean = train.mean(axis=0)
+    _, vectors = np.linalg.eigh(np.cov(train - mean, rowvar=False))
+    axes = vectors[:, ::-1][:, :k]  # eigh sorts the eigenvalues up
+    centred = np.asarray(test, dtype="float64") - mean
+    return float(np.mean((centred - centred @ axes @ axes.T) ** 2))
+
+
+@checker
+def check_linear_autoencoder(model):
+    """Exercise 1.4: a trained linear autoencoder with a 16-number code, within 2% of PCA.
+
+    The checker fits PCA with 16 components on training digits, then measures
+    the model and PCA on held-out test digits. It checks what the model does,
+    not how it was built: its reconstructions must be an affine function of
+    the input (a linear autoencoder) and span at most 16 directions (a code of
+    16 numbers), and its test MSE must be at most 2% above PCA's.
+
+    Args:
+        model: the learner's trained model (or any function of a batch of images).
+
+    Returns:
+        Verdict, with the measured MSE ratio next to the target.
+    """
+    verdict = not_a_model(model, f"a linear autoencoder with a {LINEAR_CODE_SIZE}-number code")
+    if verdict is not None:
+        return verdict
+    train, held_out = reference_digits()
+    reconstructions = reconstruct(model, held_out)
+    _require_linear(model, held_out, reconstructions)
+    _require_code_size(reconstructions)
+    mse = float(np.mean((held_out - reconstructions) ** 2))
+    pca_mse = pca_test_mse(train, held_out, LINEAR_CODE_SIZE)
+    ratio = Target("test MSE / PCA's", mse / pca_mse, LINEAR_MSE_RATIO_TARGET, at_least=False, digits=3)
+    hints = (
+        "Usual causes: too few epochs, a learning rate that stays high to the end "
+        "(cosine_decay=True lets Adam settle into the minimum), a loss other than the mean "
+        "squared error, or a model that was not trained."
+    )
+    where = f"on {len(held_out):,} test digits it never saw (your MSE {mse:.5f}, PCA's {pca_mse:.5f})"
+    return verdict_on([ratio], where, hints)
+
+
+def _require_linear(model, images, reconstructions):
+    """End the check unless the model maps the midpoint of two images to the midpoint of their outputs."""
+    half = len(images) // 2
+    midpoints = reconstruct(model, (images[:half] + images[half : 2 * half]) / 2)
+    expected = (reconstructions[:half] + reconstructions[half : 2 * half]) / 2
+    scale = np.linalg.norm(reconstructions[:half] - reconstructions[half : 2 * half]) + 1e-12
+    deviation = np.linalg.norm(midpoints - expected) / scale
+    if deviation > _LINEARITY_TOLERANCE:
+        end_check(
+            wrong(
+                f"your model is not linear: the output for the average of two digits differs from the "
+                f"average of their outputs by {deviation:.1%}. Build a linear autoencoder "
+                "(cp.build_linear_autoencoder): no activation on the code or the output."
+            )
+        )
+
+
+def _require_code_size(reconstructions):
+    """End the check if the reconstructions span more directions than the code has numbers."""
+    singular_values = np.linalg.svd(reconstructions - reconstructions.mean(axis=0), compute_uv=False)
+    rank = int(np.sum(singular_values > _RANK_TOLERANCE * singular_values[0])) if singular_values[0] > 0 else 0
+    if rank > LINEAR_CODE_SIZE:
+        end_check(
+            wrong(
+                f"your reconstructions span {rank} directions; a code of {LINEAR_CODE_SIZE} numbers "
+                f"spans at most {LINEAR_CODE_SIZE}. Build the model with code_size={LINEAR_CODE_SIZE}."
+            )
+        )
+
+
+def shuffled_pixels_outcome(shuffled_mse, pca_mse):
+    """Exercise 1.5: the letter of ``SHUFFLE_CHOICES`` that the measured errors give.
+
+    Args:
+        shuffled_mse: test MSE of the linear autoencoder trained and tested on shuffled pixels.
+        pca_mse: test MSE of PCA with as many components on the real digits.
+
+    Returns:
+        ``"a"``, ``"b"`` or ``"c"``.
+    """
+    ratio = shuffled_mse / pca_mse
+    if ratio > 1 + _SHUFFLE_BAND:
+        return "a"
+    return "c" if ratio < 1 - _SHUFFLE_BAND else "b"
+
+
+@checker
+def check_shuffled_pixels_prediction(answer, shuffled_mse, pca_mse):
+    """Exercise 1.5: the prediction of the linear autoencoder's error on shuffled pixels.
+
+    Args:
+        answer: the learner's letter, made before the experiment.
+        shuffled_mse: the measured test MSE on shuffled pixels.
+        pca_mse: PCA's test MSE on the real digits, with as many components.
+
+    Returns:
+        Verdict.
+    """
+    if not all(
+        isinstance(value, numbers.Real) and math.isfinite(value) and value > 0 for value in (shuffled_mse, pca_mse)
+    ):
+        return wrong(
+            "run the experiment's cell first: it measures shuffled_mse and pca_16_mse, two errors > 0. "
+            f"Received: {shown(shuffled_mse)} and {shown(pca_mse)}."
+        )
+    outcome = shuffled_pixels_outcome(shuffled_mse, pca_mse)
+    measured = (
+        f"Measured: test MSE {shuffled_mse:.5f} on shuffled pixels, {pca_mse:.5f} for PCA on the "
+        f"real digits, a ratio of {shuffled_mse / pca_mse:.3f}. The loss of a linear "
+        "autoencoder depends on the pixels' covariance only, and shuffling reorders it "
+        "without changing its eigenvalues."
+    )
+    return check_prediction(answer, SHUFFLE_CHOICES, outcome, measured)
 
 
 def _exercise_data():

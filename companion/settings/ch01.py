@@ -23,6 +23,10 @@ FULL = {
     # claims checked by the notebook
     "mse_tolerance": 0.01,  # linear AE test MSE <= (1 + this) x PCA's
     "largest_angle_range": (8.0, 14.0),  # degrees, decoder span vs PCA subspace
+    # Exercises 1.4 and 1.5: a linear autoencoder with a 16-number code
+    "exercise_code_size": 16,
+    "exercise_n_train": 20_000,
+    "exercise_epochs": 8,
 }
 FAST = {
     **FULL,
@@ -34,4 +38,5 @@ FAST = {
     # a sixth of the training steps: the subspace is still settling
     "mse_tolerance": 0.02,
     "largest_angle_range": (0.0, 85.0),
+    "exercise_n_train": 10_000,
 }

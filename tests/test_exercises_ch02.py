@@ -1,5 +1,6 @@
 """Checkers of Chapter 2: unattempted, wrong type, wrong value, right."""
 
+import numpy as np
 import pytest
 
 import keras
@@ -102,3 +103,165 @@ def test_bottleneck_whose_parts_fail_to_load():
     verdict = ch02.check_bottleneck_model(Broken())
     assert verdict.status == "wrong"
     assert "reading your model's encoder and decoder raised RuntimeError: weights not loaded" in verdict.message
+
+
+# Exercise 2.4: a trained autoencoder under a parameter budget, measured on the checker's digits
+
+RNG = np.random.default_rng(24)
+BASIS, _ = np.linalg.qr(RNG.normal(size=(784, 40)))
+# 40 directions of unit variance: any 16-dimensional linear code leaves 24 per image, above the target
+HELD_OUT = (0.5 + RNG.normal(size=(300, 40)) @ BASIS.T).reshape(300, 28, 28).astype("float32")
+SYNTHETIC_TRAIN = (0.5 + RNG.normal(size=(2000, 40)) @ BASIS.T).astype("float32")
+
+
+@pytest.fixture
+def held_out(monkeypatch):
+    monkeypatch.setattr(ch02, "held_out_digits", lambda: HELD_OUT)
+
+
+class Answer:
+    """A stand-in for a trained autoencoder: a reconstruction function, an encoder and a parameter count."""
+
+    def __init__(self, reconstruct, code_size=16, parameters=103_328):
+        self.reconstruct, self.code_size, self.parameters = reconstruct, code_size, parameters
+        self.encoder = lambda batch: np.zeros((len(batch), self.code_size), dtype="float32")
+
+    def __call__(self, batch):
+        return self.reconstruct(batch)
+
+    def count_params(self):
+        return self.parameters
+
+
+def near_copy(batch):
+    return batch + 0.01
+
+
+def pca_16(batch):
+    """The chapter's baseline: PCA with 16 components."""
+    mean = SYNTHETIC_TRAIN.mean(axis=0)
+    _, _, vt = np.linalg.svd(SYNTHETIC_TRAIN - mean, full_matrices=False)
+    flat = batch.reshape(len(batch), -1)
+    return ((flat - mean) @ vt[:16].T @ vt[:16] + mean).reshape(batch.shape)
+
+
+def test_budget_model_that_reconstructs_passes_with_its_numbers(held_out):
+    verdict = ch02.check_budget_autoencoder(Answer(near_copy))
+    assert verdict.status == "correct", verdict.message
+    assert "parameters: 103328; needed: at most 110000" in verdict.message
+    assert "squared error per image: 0.08; needed: at most 19.00" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (Answer(pca_16), "squared error per image: 2"),
+        (Answer(near_copy, parameters=220_320), "parameters: 220320; needed: at most 110000"),
+        (Answer(near_copy, code_size=32), "codes of 32 numbers"),
+        (Answer(lambda batch: np.zeros_like(batch)), "Usual causes"),
+    ],
+    ids=["pca-16", "too many parameters", "code too large", "blank"],
+)
+def test_budget_model_misses_are_explained(held_out, answer, hint):
+    verdict = ch02.check_budget_autoencoder(answer)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_budget_model_untrained_is_rejected(held_out):
+    cp.seed_everything(0)
+    untrained = cp.build_stacked_autoencoder((784,), 16, hidden_sizes=(64,))
+    verdict = ch02.check_budget_autoencoder(untrained)
+    assert verdict.status == "wrong" and "needed: at most 19.00" in verdict.message, verdict.message
+    assert "parameters: 103328" in verdict.message
+
+
+def raises(batch):
+    raise RuntimeError("out of memory")
+
+
+def no_count():
+    raise ValueError("the model has not been built")
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        ("model", "with .encoder"),
+        (42, "with .encoder"),
+        ([1, 2], "with .encoder"),
+        (near_copy, "with .encoder"),
+        (Answer(raises), "raised RuntimeError: out of memory"),
+        (Answer(lambda batch: batch[:, :10]), "gives back an image of the input's size"),
+        (Answer(lambda batch: np.full(batch.shape, np.nan)), "NaN"),
+        (Answer(lambda batch: None), "array of numbers"),
+        (Answer(lambda batch: "images"), "array of numbers"),
+        (Answer(lambda batch: batch[:3]), "one output per image"),
+        (Answer(near_copy, parameters="many"), "parameters"),
+    ],
+    ids=["string", "number", "list", "function", "raises", "output shape", "nan", "none", "text", "too few",
+         "odd count"],
+)
+def test_budget_model_bad_answers_get_a_verdict(held_out, answer, hint):
+    verdict = ch02.check_budget_autoencoder(answer)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def test_budget_model_whose_parts_fail(held_out):
+    broken_encoder = Answer(near_copy)
+    broken_encoder.encoder = raises
+    verdict = ch02.check_budget_autoencoder(broken_encoder)
+    assert verdict.status == "wrong" and "calling your encoder" in verdict.message, verdict.message
+    uncountable = Answer(near_copy)
+    uncountable.count_params = no_count
+    verdict = ch02.check_budget_autoencoder(uncountable)
+    assert verdict.status == "wrong" and "counting your model's parameters raised" in verdict.message
+
+
+def test_budget_model_with_the_wrong_input_shape(held_out):
+    verdict = ch02.check_budget_autoencoder(cp.build_stacked_autoencoder((100,), 16, hidden_sizes=(8,)))
+    assert verdict.status == "wrong" and "takes inputs of shape (100,)" in verdict.message
+
+
+@pytest.mark.parametrize("answer", [..., None])
+def test_budget_model_unattempted(held_out, answer):
+    assert ch02.check_budget_autoencoder(answer).status == "unattempted"
+
+
+# Exercise 2.5: prediction, digits of classes a model never saw
+
+
+def errors_table(own_low, other_low, own_high, other_high):
+    return {("0-4", "0-4"): own_low, ("5-9", "0-4"): other_low, ("5-9", "5-9"): own_high, ("0-4", "5-9"): other_high}
+
+
+@pytest.mark.parametrize(
+    "errors, outcome",
+    [
+        (errors_table(17, 29, 18, 31), "b"),
+        (errors_table(17, 18, 18, 19), "a"),
+        (errors_table(17, 29, 18, 19), "a"),  # the two halves disagree
+        (errors_table(30, 17, 31, 18), "c"),
+    ],
+)
+def test_unseen_digits_outcome(errors, outcome):
+    assert ch02.unseen_digits_outcome(errors) == outcome
+
+
+@pytest.mark.parametrize(
+    "answer, errors, status, words",
+    [
+        ("b", errors_table(17, 29, 18, 31), "correct", "your prediction held: (b)"),
+        ("a", errors_table(17, 29, 18, 31), "wrong", "What happened: (b)"),
+        ("(A)", errors_table(17, 18, 18, 19), "correct", "on 5-9, 18.0 and 19.0"),
+        ("e", errors_table(17, 29, 18, 31), "wrong", 'one of "a", "b" or "c"'),
+        (1, errors_table(17, 29, 18, 31), "wrong", "Expected one letter"),
+        (..., errors_table(17, 29, 18, 31), "unattempted", "write your prediction first"),
+        ("b", None, "wrong", "run the experiment's cell first"),
+        ("b", {}, "wrong", "run the experiment's cell first"),
+        ("b", errors_table(17, float("nan"), 18, 31), "wrong", "run the experiment's cell first"),
+        ("b", errors_table(17, "29", 18, 31), "wrong", "run the experiment's cell first"),
+    ],
+)
+def test_unseen_digits_prediction(answer, errors, status, words):
+    verdict = ch02.check_unseen_digits_prediction(answer, errors)
+    assert verdict.status == status and words in verdict.message, verdict.message

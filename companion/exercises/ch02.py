@@ -1,18 +1,43 @@
 """Checkers for the exercises of Chapter 2 (stacked autoencoders)."""
 
+import math
+import numbers
+
 import keras
 import numpy as np
 
+from companion.exercises._measure import Target, encode, held_out_mnist, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
     check_count,
     check_letters,
+    check_prediction,
     checker,
     correct,
+    end_check,
     is_unattempted,
     learner_code,
+    shown,
     unattempted,
     wrong,
 )
+
+HELD_OUT_IMAGES = 2_000  # the last test digits: the chapter shows and measures the first ones
+
+# Exercise 2.4: a stacked autoencoder with a 16-number code and at most 110,000 parameters.
+BUDGET_CODE_SIZE = 16
+BUDGET_PARAMETERS = 110_000  # a 784-64-16-64-784 model fits (103,328); one of 128 hidden units does not
+# Squared error per image at most 19: PCA with 16 components, the linear optimum, reaches 21.2 on
+# these digits and a shallow 784-16-784 model with a ReLU code 24 after the same training; the
+# solution (784-64-16-64-784, 5 epochs on 10,000 digits) reaches 16.9, an untrained model 180.
+BUDGET_ERROR_TARGET = 19.0
+
+# Exercise 2.5: two autoencoders, one trained on the digits 0-4 and one on 5-9
+UNSEEN_CHOICES = {
+    "a": "about the same (within 20%): both models learned pen strokes, which every digit shares.",
+    "b": "clearly higher (more than 20% above that of the model that saw those digits).",
+    "c": "clearly lower (more than 20% below).",
+}
+_UNSEEN_BAND = 0.2
 
 _TRUE_STATEMENTS = frozenset("ace")
 _REREAD = (  # the sections the statements test
@@ -114,6 +139,136 @@ def check_depth_statements(answer):
         Verdict.
     """
     return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
+
+
+def held_out_digits():
+    """The checker's own test digits for Exercises 2.4 and 3.5, shape ``(2000, 28, 28)`` in [0, 1]."""
+    images, _ = held_out_mnist(HELD_OUT_IMAGES)
+    return images
+
+
+def measure_budget_model(model, images, code_size):
+    """The parameters and squared error per image of a learner's autoencoder; ends the check otherwise.
+
+    Called inside a :func:`~companion.exercises._verdict.checker` (Exercises 2.4 and 3.5).
+
+    Args:
+        model: the learner's autoencoder, with an ``.encoder``.
+        images: the checker's held-out digits.
+        code_size: the largest code allowed.
+
+    Returns:
+        ``(parameters, squared error per image)``.
+    """
+    reconstructions = reconstruct(model, images)
+    codes = encode(model.encoder, images[:10])
+    if codes.shape[1] > code_size:
+        end_check(
+            wrong(
+                f"your encoder gives codes of {codes.shape[1]} numbers; the exercise allows at "
+                f"most {code_size}. Build the model with code_size={code_size}."
+            )
+        )
+    with learner_code("counting your model's parameters"):
+        parameters = int(model.count_params())
+    error = float(np.mean(np.sum((images.reshape(len(images), -1) - reconstructions) ** 2, axis=1)))
+    return parameters, error
+
+
+@checker
+def check_budget_autoencoder(model):
+    """Exercise 2.4: a trained autoencoder, 16-number code, at most 110,000 parameters, error at most 19.
+
+    The checker reconstructs held-out test digits with the model and measures
+    the squared error summed over the pixels of an image, averaged over images.
+
+    Args:
+        model: the learner's trained autoencoder (with ``.encoder``).
+
+    Returns:
+        Verdict, with the measured parameters and error next to their targets.
+    """
+    verdict = not_a_model(model, f"an autoencoder with a {BUDGET_CODE_SIZE}-number code", needs=("encoder",))
+    if verdict is not None:
+        return verdict
+    images = held_out_digits()
+    parameters, error = measure_budget_model(model, images, BUDGET_CODE_SIZE)
+    hints = (
+        "Usual causes: too few epochs; no hidden layer (a linear code cannot beat PCA's 21.2, and a "
+        "ReLU on a lone code layer does no better); a linear output with the binary cross-entropy "
+        "(use a sigmoid); or parameters spent on wide layers: each hidden unit next to the 784 pixels "
+        "costs about 1,570 parameters, a weight in the encoder and one in the decoder for every pixel."
+    )
+    where = f"on {len(images):,} test digits it never saw"
+    return budget_verdict(parameters, error, (BUDGET_PARAMETERS, BUDGET_ERROR_TARGET), where, hints)
+
+
+def budget_verdict(parameters, error, targets, where, hints):
+    """The Verdict on a model under a parameter budget: its count and error next to their bounds.
+
+    Args:
+        parameters: the model's parameter count.
+        error: its squared error per image.
+        targets: ``(most parameters, largest error)``.
+        where: on what they were measured.
+        hints: the usual causes of a miss.
+
+    Returns:
+        Verdict.
+    """
+    budget, target = targets
+    measured = [
+        Target("parameters", parameters, budget, at_least=False, digits=0),
+        Target("squared error per image", error, target, at_least=False),
+    ]
+    return verdict_on(measured, where, hints)
+
+
+def unseen_digits_outcome(errors):
+    """Exercise 2.5: the letter of ``UNSEEN_CHOICES`` that the measured errors give.
+
+    Args:
+        errors: dict mapping ``(trained on, tested on)``, each ``"0-4"`` or ``"5-9"``, to the
+            squared error per image.
+
+    Returns:
+        ``"a"``, ``"b"`` or ``"c"``: from the smaller of the two ratios (digits a model never
+        saw, over the model that saw them); both must agree for ``"b"`` or ``"c"``.
+    """
+    ratios = [errors[("5-9", "0-4")] / errors[("0-4", "0-4")], errors[("0-4", "5-9")] / errors[("5-9", "5-9")]]
+    if min(ratios) > 1 + _UNSEEN_BAND:
+        return "b"
+    return "c" if max(ratios) < 1 - _UNSEEN_BAND else "a"
+
+
+@checker
+def check_unseen_digits_prediction(answer, errors):
+    """Exercise 2.5: the prediction of the error on digits of classes a model never saw.
+
+    Args:
+        answer: the learner's letter, made before the experiment.
+        errors: dict mapping ``(trained on, tested on)`` to the squared error per image.
+
+    Returns:
+        Verdict.
+    """
+    keys = [(trained, tested) for trained in ("0-4", "5-9") for tested in ("0-4", "5-9")]
+    if not (isinstance(errors, dict) and all(_is_error(errors.get(key)) for key in keys)):
+        return wrong(
+            "run the experiment's cell first: it measures unseen_errors, a dict of four errors > 0 "
+            f"keyed by (trained on, tested on). Received: {shown(errors)}."
+        )
+    measured = (
+        f"Measured, squared error per image: on the digits 0-4, {errors[('0-4', '0-4')]:.1f} for the "
+        f"model trained on them and {errors[('5-9', '0-4')]:.1f} for the other; on 5-9, "
+        f"{errors[('5-9', '5-9')]:.1f} and {errors[('0-4', '5-9')]:.1f}. An autoencoder learns to "
+        "reconstruct what it was trained on, not images in general."
+    )
+    return check_prediction(answer, UNSEEN_CHOICES, unseen_digits_outcome(errors), measured)
+
+
+def _is_error(value):
+    return isinstance(value, numbers.Real) and math.isfinite(value) and value > 0
 
 
 def _dense_layers(model):

@@ -2,14 +2,19 @@
 
 import numpy as np
 
+from companion.exercises._measure import Target, held_out_mnist, model_input, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
+    Verdict,
     call_for_number,
     check_letters,
     check_number,
+    check_prediction,
     checker,
     correct,
+    learner_code,
     wrong,
 )
+from companion.exercises.ch05 import _measured_number
 
 _TRUE_STATEMENTS = frozenset("acd")
 _REREAD = ("The penalty", "Measuring contraction", "Tangent directions")  # the sections the statements test
@@ -86,3 +91,100 @@ def check_contraction_statements(answer):
         Verdict.
     """
     return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
+
+
+# --- 7.4 a prediction: ten times the penalty weight ---------------------------------------------
+
+STRONGER_PENALTY_CHOICES = {
+    "a": "It falls to less than half of the chapter's contractive encoder's.",
+    "b": "It falls, but by less than half.",
+    "c": "It stays about the same (within 10%) or grows.",
+}
+
+
+def stronger_penalty_outcome(ratio):
+    """The letter of Exercise 7.4 that a ratio of mean Jacobian norms (10 lambda over lambda) bears out."""
+    if ratio < 0.5:
+        return "a"
+    return "b" if ratio < 0.9 else "c"
+
+
+@checker
+def check_stronger_penalty(answer, norm, stronger_norm):
+    """Exercise 7.4: the mean Jacobian norm when lambda grows tenfold, predicted before it is measured.
+
+    Args:
+        answer: the learner's letter.
+        norm: the measured mean ||J||_F of the chapter's contractive encoder.
+        stronger_norm: the same for the encoder trained with ten times the penalty weight.
+
+    Returns:
+        Verdict: whether the prediction held, with the measured numbers.
+    """
+    measured = [_measured_number(value, name, "one positive number", low=1e-12)
+                for name, value in (("norm", norm), ("stronger_norm", stronger_norm))]
+    for verdict in measured:
+        if isinstance(verdict, Verdict):
+            return verdict
+    ratio = measured[1] / measured[0]
+    sentence = (f"Measured: mean ||J||_F {measured[0]:.3f} with lambda, {measured[1]:.3f} with 10 lambda "
+                f"({ratio:.0%} of it). The penalty is lambda ||J||_F^2: at ten times the weight, the "
+                "reconstruction loss can afford far less sensitivity, and the sigmoid units move towards "
+                "saturation, where h (1 - h) and with it the Jacobian is small.")
+    return check_prediction(answer, STRONGER_PENALTY_CHOICES, stronger_penalty_outcome(ratio), sentence)
+
+
+# --- 7.5 an experiment: contract without losing the digits --------------------------------------
+
+CONTRACTION_DIGITS = 1000  # the last test digits, for the reconstruction error
+JACOBIAN_DIGITS = 100  # the first of them, for the Jacobian (each is a code-size x 784 matrix)
+# Reasons for the bounds, measured after 6 epochs on 10,000 digits: the plain encoder's mean
+# ||J||_F is about 9, the denoising one's 6, the contractive one's with lambda = 0.01 about 1.3,
+# with lambda = 0.03 about 0.7 (test MSE 0.039); with lambda = 0.1 or more the code collapses
+# towards the mean digit (MSE 0.06, the mean digit's own is about 0.067); untrained, 0.23.
+JACOBIAN_BOUND = 1.0
+CONTRACTION_MSE_BOUND = 0.05
+
+
+@checker
+def check_contracting_autoencoder(model):
+    """Exercise 7.5: an encoder whose mean Jacobian norm is small while the reconstructions stay good.
+
+    The checker loads held-out test digits, measures the test MSE per pixel of
+    the model's reconstructions, and computes the Jacobian of ``model.encoder``
+    by automatic differentiation (:func:`companion.jacobian`) at some of them.
+
+    Args:
+        model: the learner's trained autoencoder, with an ``.encoder``.
+
+    Returns:
+        Verdict, with each measured number next to its bound.
+    """
+    verdict = not_a_model(model, "an autoencoder", needs=("encoder",))
+    if verdict is not None:
+        return verdict
+    from companion.autodiff import jacobian  # imports the backend: load it when needed
+
+    images = held_out_mnist(CONTRACTION_DIGITS)[0]
+    reconstructions = reconstruct(model, images)
+    mse = float(np.mean((reconstructions - images.reshape(len(images), -1)) ** 2))
+    batch = model_input(model, images[:JACOBIAN_DIGITS])
+    with learner_code("differentiating your encoder", "The checker differentiates model.encoder with "
+                      "cp.jacobian: build it from Keras layers, with one code per image."):
+        matrices = np.asarray(jacobian(model.encoder, batch), dtype="float64").reshape(len(batch), -1)
+    if not np.all(np.isfinite(matrices)):
+        return wrong("your encoder's Jacobian holds NaN or infinite values: did training diverge?")
+    norm = float(np.sqrt((matrices**2).sum(axis=1)).mean())
+    targets = [Target("mean ||J||_F", norm, JACOBIAN_BOUND, at_least=False, digits=3),
+               Target("test MSE per pixel", mse, CONTRACTION_MSE_BOUND, at_least=False, digits=4)]
+    hints = []
+    if not targets[0].met:
+        hints.append("The encoder is too sensitive: a larger penalty weight contracts it more "
+                     "(cp.build_contractive_autoencoder(..., contraction=...)); a plain or denoising "
+                     "encoder is not contracted enough.")
+    if not targets[1].met:
+        hints.append("The reconstructions are too poor: a penalty weight that is too large makes every "
+                     "digit's code alike (the output drifts to the mean digit); check also the number of "
+                     "epochs and that the output has a sigmoid.")
+    return verdict_on(targets, f"on held-out test digits ({JACOBIAN_DIGITS} for the Jacobian, "
+                      f"{CONTRACTION_DIGITS:,} for the MSE)", " ".join(hints))

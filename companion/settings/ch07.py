@@ -11,5 +11,9 @@ FULL = {
     "learning_rate": 3e-3,
     "batch_size": 128,
     "stack_epochs": 4,
+    # Exercise 7.5: the contracting autoencoder's training digits and epochs
+    "exercise_n_train": 20_000,
+    "exercise_epochs": 6,
 }
-FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs": 6, "stack_epochs": 2}
+FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs": 6, "stack_epochs": 2, "exercise_n_train": 10_000,
+        "exercise_epochs": 6}

@@ -150,7 +150,7 @@ def held_out_digits():
 def measure_budget_model(model, images, code_size):
     """The parameters and squared error per image of a learner's autoencoder; ends the check otherwise.
 
-    Called inside a :func:`~companion.exercises._verdict.checker` (Exercises 2.4 and 3.5).
+    Called inside a checker, by Exercises 2.4 and 3.5.
 
     Args:
         model: the learner's autoencoder, with an ``.encoder``.

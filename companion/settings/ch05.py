@@ -13,7 +13,11 @@ FULL = {
     # the test digits are corrupted at the training level and at a stronger one
     "test_levels": {"gaussian": (0.3, 0.5), "masking": (0.4, 0.6), "salt_and_pepper": (0.15, 0.3)},
     "filter_sigma": 0.7,  # width in pixels of the Gaussian filter, the classical baseline
+    # Exercise 5.5: the occlusion denoiser's training digits and epochs
+    "exercise_n_train": 20_000,
+    "exercise_epochs": 6,
 }
 # the quick run needs 20,000 digits for the denoisers to beat the median filter
 # on salt-and-pepper noise, as they do in the book
-FAST = {**FULL, "n_train": 20_000, "n_test": 2_000, "learning_rate": 3e-3}
+FAST = {**FULL, "n_train": 20_000, "n_test": 2_000, "learning_rate": 3e-3, "exercise_n_train": 10_000,
+        "exercise_epochs": 3}

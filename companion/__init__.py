@@ -82,7 +82,16 @@ from companion.latent import (
     plot_latent_scatter,
     prior_quantiles,
 )
-from companion.vae import VAE, Sampling, bernoulli_reconstruction_loss, build_vae, kl_divergence
+from companion.vae import (
+    VAE,
+    Sampling,
+    active_units,
+    bernoulli_reconstruction_loss,
+    build_vae,
+    importance_weighted_log_likelihood,
+    kl_divergence,
+    latent_activity,
+)
 # living figures: cp.interactive.latent_pad or cp.latent_pad, the same function
 from companion import interactive
 from companion.interactive import DenseExport, LivingFigure, denoising_slider, export_dense, latent_pad
@@ -107,6 +116,7 @@ __all__ = [
     "TiedAutoencoder",
     "TopK",
     "VAE",
+    "active_units",
     "add_gaussian_noise",
     "add_salt_and_pepper",
     "anomaly_scores",
@@ -136,9 +146,11 @@ __all__ = [
     "fraction_of_variance_explained",
     "glue",
     "interpolate_codes",
+    "importance_weighted_log_likelihood",
     "jacobian",
     "kl_divergence",
     "knn_accuracy",
+    "latent_activity",
     "latent_explorer",
     "linear_probe",
     "latent_pad",

@@ -8,14 +8,17 @@ backend-specific ``train_step``.
 
 import math
 
+import numpy as np
+
 import keras
 from keras import ops
 
 from companion import _checks
-from companion.conv import check_divisible
+from companion.conv import DECODERS, check_divisible
 from companion.models import Autoencoder, flat_image_input, restore_image_shape
 
 KINDS = ("dense", "conv")
+ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016): a unit is active when Cov_x(E_q[u]) exceeds it
 
 
 def kl_divergence(z_mean, z_log_var):
@@ -164,6 +167,7 @@ def build_vae(
     kind="dense",
     hidden_sizes=(512, 256),
     filters=(32, 64),
+    decoder="upsampling",
     beta=1.0,
     seed=None,
     name="vae",
@@ -174,9 +178,12 @@ def build_vae(
     ``hidden_sizes`` (ReLU) and the decoder mirrors them. ``kind="conv"``: one
     Conv2D (3x3, stride 2, ReLU) per entry of ``filters``, then Dense layers of
     ``hidden_sizes``; the decoder maps the code to the last feature map with one
-    Dense layer and climbs back with Conv2DTranspose layers, as in the Keras
-    example "Variational AutoEncoder" (which is ``filters=(32, 64)``,
-    ``hidden_sizes=(16,)``, ``code_size=2``). Chapter 9.
+    Dense layer and climbs back one level per entry of ``filters``: by default
+    with ``UpSampling2D`` followed by a 3x3 ``Conv2D``, which Chapter 8 shows
+    to be free of checkerboard artefacts; ``decoder="transpose"`` uses 3x3
+    ``Conv2DTranspose`` layers of stride 2 instead, as in the Keras example
+    "Variational AutoEncoder" (which is ``filters=(32, 64)``,
+    ``hidden_sizes=(16,)``, ``code_size=2``, ``decoder="transpose"``). Chapter 9.
 
     Args:
         input_shape: shape of one image, ``(height, width, channels)`` for
@@ -185,6 +192,8 @@ def build_vae(
         kind: ``"dense"`` or ``"conv"``.
         hidden_sizes: sizes of the encoder's Dense layers (may be empty).
         filters: filters of the encoder's convolutions (``kind="conv"`` only).
+        decoder: how the convolutional decoder doubles the size of its maps,
+            ``"upsampling"`` or ``"transpose"`` (``kind="conv"`` only).
         beta: weight of the KL term.
         seed: seed of the sampling noise.
         name: name of the model; the sub-models are ``encoder`` and ``decoder``.
@@ -194,25 +203,26 @@ def build_vae(
 
     Raises:
         TypeError, ValueError: for sizes that are not positive integers, an
-            unknown ``kind``, or an image size the convolutions cannot halve
+            unknown ``kind`` or ``decoder``, or an image size the convolutions cannot halve
             ``len(filters)`` times.
     """
     input_shape = _checks.shape_tuple("input_shape", input_shape)
     hidden_sizes = _checks.sizes_tuple("hidden_sizes", hidden_sizes)
     code_size = _checks.positive_int("code_size", code_size)
     _checks.one_of("kind", kind, KINDS)
+    _checks.one_of("decoder", decoder, DECODERS)
     if kind == "dense":
-        encoder_body, decoder = _dense_parts(input_shape, hidden_sizes, code_size)
+        encoder_body, decoder_model = _dense_parts(input_shape, hidden_sizes, code_size)
     else:
         input_shape = _checks.image_shape(input_shape)
         filters = _checks.filters_tuple(filters)
         check_divisible(input_shape, len(filters))
-        encoder_body, decoder = _conv_parts(input_shape, hidden_sizes, filters, code_size)
+        encoder_body, decoder_model = _conv_parts(input_shape, hidden_sizes, filters, code_size, decoder)
     inputs, features = encoder_body
     z_mean = keras.layers.Dense(code_size, name="z_mean")(features)
     z_log_var = keras.layers.Dense(code_size, name="z_log_var")(features)
     encoder = keras.Model(inputs, [z_mean, z_log_var], name="encoder")
-    return VAE(encoder, decoder, beta=beta, seed=seed, name=name)
+    return VAE(encoder, decoder_model, beta=beta, seed=seed, name=name)
 
 
 def _dense_parts(input_shape, hidden_sizes, code_size):
@@ -228,7 +238,7 @@ def _dense_parts(input_shape, hidden_sizes, code_size):
     return (inputs, x), keras.Model(codes, restore_image_shape(y, input_shape), name="decoder")
 
 
-def _conv_parts(input_shape, hidden_sizes, filters, code_size):
+def _conv_parts(input_shape, hidden_sizes, filters, code_size, decoder):
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for depth, count in enumerate(filters, start=1):
@@ -244,9 +254,158 @@ def _conv_parts(input_shape, hidden_sizes, filters, code_size):
     y = keras.layers.Dense(math.prod(feature_shape), activation="relu", name="decoder_dense")(codes)
     y = keras.layers.Reshape(feature_shape, name="decoder_reshape")(y)
     for depth, count in reversed(list(enumerate(filters, start=1))):
-        y = keras.layers.Conv2DTranspose(
-            count, 3, strides=2, padding="same", activation="relu", name=f"decoder_deconv_{depth}"
-        )(y)
-    y = keras.layers.Conv2DTranspose(input_shape[-1], 3, padding="same", activation="sigmoid",
-                                     name="reconstruction")(y)
+        if decoder == "transpose":
+            y = keras.layers.Conv2DTranspose(
+                count, 3, strides=2, padding="same", activation="relu", name=f"decoder_deconv_{depth}"
+            )(y)
+        else:  # Chapter 8: upsampling then a convolution leaves no checkerboard
+            y = keras.layers.UpSampling2D(2, name=f"decoder_upsample_{depth}")(y)
+            y = keras.layers.Conv2D(count, 3, padding="same", activation="relu", name=f"decoder_conv_{depth}")(y)
+    last = keras.layers.Conv2DTranspose if decoder == "transpose" else keras.layers.Conv2D
+    y = last(input_shape[-1], 3, padding="same", activation="sigmoid", name="reconstruction")(y)
     return (inputs, x), keras.Model(codes, y, name="decoder")
+
+
+# --- measuring a trained VAE (Chapter 9) ------------------------------------------------------------
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+def _vae_parts(vae, function):
+    """The encoder and decoder of ``vae``, or a TypeError naming ``function``."""
+    encoder, decoder = getattr(vae, "encoder", None), getattr(vae, "decoder", None)
+    if encoder is None or decoder is None:
+        raise TypeError(
+            f"{function} needs a VAE with .encoder and .decoder, as cp.build_vae returns. "
+            f"Received: {type(vae).__name__}"
+        )
+    return encoder, decoder
+
+
+def _mean_and_log_var(encoder, x):
+    """The encoder's ``[z_mean, z_log_var]`` for a batch, as float64 arrays."""
+    outputs = encoder(x, training=False)
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != 2:
+        raise TypeError(
+            "The VAE's encoder must return [z_mean, z_log_var], as cp.build_vae's does. "
+            f"Received: {type(outputs).__name__} from the encoder"
+        )
+    return [ops.convert_to_numpy(part).astype("float64") for part in outputs]
+
+
+def _image_array(images):
+    images = _checks.to_numpy(images)
+    if images.ndim < 2 or len(images) == 0:
+        raise ValueError(
+            "Expected a non-empty batch of images, shape (n, ...). "
+            f"Received: an array of shape {images.shape}"
+        )
+    return images.astype("float32")
+
+
+def importance_weighted_log_likelihood(vae, images, *, k=100, seed=0, batch_size=100):
+    """The importance-weighted estimate of ``log p(x)`` of each image, in nats (Chapter 9).
+
+    For each image, ``k`` codes are drawn from the encoder's ``q(z|x)`` and
+    weighted by ``w = p(x|z) p(z) / q(z|x)``; the estimate is
+    ``log(mean of the k weights)`` (Burda et al. 2016, eq. 8). Its expectation
+    is a lower bound of ``log p(x)`` that rises with ``k`` towards it: with
+    ``k = 1`` it is a one-sample estimate of the ELBO (with the KL estimated
+    from the sample rather than in closed form). ``p(x|z)`` is the decoder's
+    Bernoulli likelihood (:func:`bernoulli_reconstruction_loss`), as in the
+    VAE's loss. The draws are seeded: the same call gives the same numbers.
+
+    Args:
+        vae: a VAE whose ``encoder`` returns ``[z_mean, z_log_var]`` and whose
+            ``decoder`` gives back images of the input's shape (as
+            :func:`build_vae` makes).
+        images: a batch in the VAE's input shape, values in [0, 1].
+        k: importance samples per image (a positive integer).
+        seed: seed of the draws (an integer >= 0).
+        batch_size: images handled at a time; the decoder sees
+            ``batch_size * k`` codes at once.
+
+    Returns:
+        numpy.ndarray of shape ``(n,)``, float64: one estimate per image.
+
+    Raises:
+        TypeError, ValueError: for a ``k``, ``seed`` or ``batch_size`` that is
+            not a positive (``seed``: non-negative) integer, an empty batch, a
+            model without an encoder that returns a mean and a log-variance, or
+            a decoder whose output does not have the images' shape.
+    """
+    k = _checks.positive_int("k", k)
+    seed = _checks.non_negative_int("seed", seed)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    images = _image_array(images)
+    encoder, decoder = _vae_parts(vae, "importance_weighted_log_likelihood")
+    rng = np.random.default_rng(seed)
+    estimates = []
+    for start in range(0, len(images), batch_size):
+        x = images[start:start + batch_size]
+        z_mean, z_log_var = _mean_and_log_var(encoder, x)
+        eps = rng.standard_normal((len(x), k, z_mean.shape[-1]))
+        z = z_mean[:, None] + np.exp(0.5 * z_log_var)[:, None] * eps  # (batch, k, code)
+        x_hat = decoder(z.reshape(-1, z.shape[-1]).astype("float32"), training=False)
+        if tuple(x_hat.shape)[1:] != x.shape[1:]:
+            raise ValueError(
+                "The VAE's decoder must give back images of the input's shape. "
+                f"Received: images of shape {x.shape[1:]} gave outputs of shape {tuple(x_hat.shape)[1:]}"
+            )
+        repeated = np.repeat(x, k, axis=0)
+        log_p_x_given_z = -ops.convert_to_numpy(bernoulli_reconstruction_loss(repeated, x_hat))
+        log_p_z = -0.5 * np.sum(z**2 + _LOG_2PI, axis=-1)
+        log_q_z = -0.5 * np.sum(eps**2 + z_log_var[:, None] + _LOG_2PI, axis=-1)
+        log_w = log_p_x_given_z.astype("float64").reshape(len(x), k) + log_p_z - log_q_z
+        top = log_w.max(axis=1, keepdims=True)  # log-mean-exp without overflow
+        estimates.append(top[:, 0] + np.log(np.mean(np.exp(log_w - top), axis=1)))
+    return np.concatenate(estimates)
+
+
+def latent_activity(vae, images, *, batch_size=500):
+    """The activity of each code unit: the variance over images of its posterior mean (Chapter 9).
+
+    Burda et al. (2016) call ``A_u = Cov_x(E_q[u])`` the activity of unit
+    ``u``: a unit whose mean barely moves from image to image tells the decoder
+    nothing about the image, whatever its ``q(u|x)`` is; the KL term then
+    pulls its ``q(u|x)`` to the prior (posterior collapse).
+
+    Args:
+        vae: a VAE (or its encoder) whose encoder returns ``[z_mean, z_log_var]``.
+        images: a batch in the VAE's input shape.
+        batch_size: images encoded at a time.
+
+    Returns:
+        numpy.ndarray of shape ``(code_size,)``, float64.
+
+    Raises:
+        TypeError, ValueError: for an empty batch, a bad ``batch_size`` or an
+            encoder that does not return a mean and a log-variance.
+    """
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    images = _image_array(images)
+    encoder = getattr(vae, "encoder", vae)
+    means = [_mean_and_log_var(encoder, images[start:start + batch_size])[0]
+             for start in range(0, len(images), batch_size)]
+    return np.concatenate(means).var(axis=0)
+
+
+def active_units(vae, images, *, threshold=ACTIVE_UNIT_THRESHOLD, batch_size=500):
+    """How many code units are active: activity (:func:`latent_activity`) above ``threshold`` (Chapter 9).
+
+    Args:
+        vae: a VAE (or its encoder) whose encoder returns ``[z_mean, z_log_var]``.
+        images: a batch in the VAE's input shape.
+        threshold: the activity above which a unit counts as active; 0.01 as
+            in Burda et al. (2016).
+        batch_size: images encoded at a time.
+
+    Returns:
+        int.
+
+    Raises:
+        TypeError, ValueError: as :func:`latent_activity`, or for a negative
+            or non-finite ``threshold``.
+    """
+    threshold = _checks.non_negative_number("threshold", threshold)
+    return int(np.sum(latent_activity(vae, images, batch_size=batch_size) > threshold))

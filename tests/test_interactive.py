@@ -83,7 +83,7 @@ def test_a_denoising_autoencoder_is_followed_through_its_encoder_and_decoder():
 
 
 def test_a_convolutional_decoder_is_refused_by_name():
-    decoder = cp.build_vae((28, 28, 1), 2, kind="conv", filters=(4,), hidden_sizes=(8,)).decoder
+    decoder = cp.build_vae((28, 28, 1), 2, kind="conv", filters=(4,), hidden_sizes=(8,), decoder="transpose").decoder
     with pytest.raises(ValueError, match=r"Dense layers .* Received: layer '.*' of type Conv2DTranspose"):
         cp.export_dense(decoder)
 

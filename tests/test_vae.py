@@ -84,13 +84,23 @@ def test_dense_parameter_count_follows_the_formula():
 
 
 def test_conv_builder_reproduces_the_keras_example_architecture():
-    vae = cp.build_vae((28, 28, 1), 2, kind="conv", filters=(32, 64), hidden_sizes=(16,))
+    vae = cp.build_vae((28, 28, 1), 2, kind="conv", filters=(32, 64), hidden_sizes=(16,), decoder="transpose")
     conv = (3 * 3 * 1 * 32 + 32) + (3 * 3 * 32 * 64 + 64)
     encoder = conv + (7 * 7 * 64 * 16 + 16) + 2 * (16 * 2 + 2)
     deconv = (3 * 3 * 64 * 64 + 64) + (3 * 3 * 64 * 32 + 32) + (3 * 3 * 32 * 1 + 1)
     decoder = (2 * 7 * 7 * 64 + 7 * 7 * 64) + deconv
     assert vae.encoder.count_params() == encoder
     assert vae.decoder.count_params() == decoder
+
+
+def test_conv_decoder_upsamples_then_convolves_by_default():
+    """Chapter 8's decoder without checkerboard: UpSampling2D + Conv2D, no Conv2DTranspose."""
+    vae = cp.build_vae((28, 28, 1), 2, kind="conv", filters=(32, 64), hidden_sizes=(16,))
+    kinds = [type(layer).__name__ for layer in vae.decoder.layers]
+    assert "Conv2DTranspose" not in kinds and kinds.count("UpSampling2D") == 2
+    convs = (3 * 3 * 64 * 64 + 64) + (3 * 3 * 64 * 32 + 32) + (3 * 3 * 32 * 1 + 1)  # as many weights as before
+    assert vae.decoder.count_params() == (2 * 7 * 7 * 64 + 7 * 7 * 64) + convs
+    assert tuple(vae.decoder.outputs[0].shape) == (None, 28, 28, 1)
 
 
 def test_compute_loss_is_reconstruction_plus_beta_times_kl(tiny_images):
@@ -175,6 +185,7 @@ def test_save_and_load_gives_the_same_encoder_means(tmp_path, tiny_images):
         ({"kind": "conv", "input_shape": (30, 30, 1)}, ValueError, r"multiples of 2\*\*2 = 4"),
         ({"kind": "conv", "filters": (8, 8, 8)}, ValueError, r"multiples of 2\*\*3 = 8"),
         ({"kind": "conv", "filters": ()}, ValueError, "at least one level"),
+        ({"kind": "conv", "decoder": "deconv"}, ValueError, "decoder must be one of"),
     ],
 )
 def test_bad_arguments_say_what_was_received(kwargs, error, message):
@@ -219,3 +230,131 @@ def test_a_frozen_encoder_stays_frozen_after_loading(tmp_path):
     vae.save(tmp_path / "vae.keras")
     loaded = keras.saving.load_model(tmp_path / "vae.keras")
     assert len(loaded.trainable_variables) == len(vae.trainable_variables) == 4  # the decoder's
+
+
+# --- measuring a trained VAE: importance-weighted log-likelihood, active units ---
+
+
+@pytest.fixture(scope="module")
+def trained_vae():
+    """A small dense VAE trained briefly on seeded blobs: its q(z|x) is far from the true posterior."""
+    cp.seed_everything(0)
+    rng = np.random.default_rng(0)
+    centres = rng.uniform(size=(4, 64))
+    images = np.clip(centres[rng.integers(0, 4, size=400)] + 0.1 * rng.normal(size=(400, 64)), 0, 1)
+    images = images.astype("float32").reshape(-1, 8, 8, 1)
+    vae = cp.build_vae((8, 8, 1), 4, hidden_sizes=(32,), seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    vae.fit(images, epochs=5, batch_size=40, verbose=0)
+    return vae, images
+
+
+def paired_standard_error(first, second):
+    difference = first - second
+    return difference.mean(), difference.std(ddof=1) / np.sqrt(len(difference))
+
+
+def test_iwae_with_one_sample_estimates_the_elbo(trained_vae):
+    vae, images = trained_vae
+    iwae = cp.importance_weighted_log_likelihood(vae, images, k=1, seed=1)
+    elbo = -cp.negative_elbo(vae, images, seed=2)  # independent draws, closed-form KL
+    gap, error = paired_standard_error(iwae, elbo)
+    assert iwae.shape == (len(images),) and iwae.dtype == np.float64
+    assert abs(gap) < 3 * error, (gap, error)  # same expectation
+
+
+def test_iwae_rises_with_k(trained_vae):
+    """For any q(z|x): here an untrained encoder, whose q is far from the posterior."""
+    _, images = trained_vae
+    vae = cp.build_vae((8, 8, 1), 4, hidden_sizes=(32,), seed=0)
+    estimates = {k: cp.importance_weighted_log_likelihood(vae, images, k=k, seed=3, batch_size=64)
+                 for k in (1, 10, 100)}
+    for low, high in ((1, 10), (10, 100)):
+        gain, error = paired_standard_error(estimates[high], estimates[low])
+        assert gain > 3 * error, (low, high, gain, error)
+
+
+def test_iwae_is_exact_when_the_code_tells_nothing():
+    """q(z|x) = p(z) and a decoder that ignores z: every weight is p(x), for any k."""
+    vae = cp.build_vae((3, 3, 1), 2, hidden_sizes=(4,), seed=0)
+    for layer in (vae.encoder.get_layer("z_mean"), vae.encoder.get_layer("z_log_var"),
+                  vae.decoder.get_layer("reconstruction")):
+        kernel, bias = layer.get_weights()
+        layer.set_weights([np.zeros_like(kernel), np.linspace(-1, 1, bias.size).astype("float32")
+                           if layer.name == "reconstruction" else np.zeros_like(bias)])
+    images = np.random.default_rng(4).uniform(size=(5, 3, 3, 1)).astype("float32")
+    p = 1 / (1 + np.exp(-np.linspace(-1, 1, 9)))
+    flat = images.reshape(5, 9).astype("float64")
+    log_p_x = np.sum(flat * np.log(p) + (1 - flat) * np.log(1 - p), axis=1)
+    for k in (1, 7):
+        estimate = cp.importance_weighted_log_likelihood(vae, images, k=k, seed=0, batch_size=2)
+        np.testing.assert_allclose(estimate, log_p_x, rtol=1e-5)
+
+
+def test_iwae_repeats_with_its_seed(trained_vae):
+    vae, images = trained_vae
+    first = cp.importance_weighted_log_likelihood(vae, images[:20], k=5, seed=7)
+    np.testing.assert_array_equal(first, cp.importance_weighted_log_likelihood(vae, images[:20], k=5, seed=7))
+    assert not np.array_equal(first, cp.importance_weighted_log_likelihood(vae, images[:20], k=5, seed=8))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"k": 0}, ValueError, "Received: k=0"),
+        ({"k": 2.5}, TypeError, "Received: k=2.5"),
+        ({"k": None}, TypeError, "Received: k=None"),
+        ({"seed": -1}, ValueError, "Received: seed=-1"),
+        ({"batch_size": 0}, ValueError, "Received: batch_size=0"),
+        ({"images": np.zeros((0, 8, 8, 1))}, ValueError, r"non-empty batch .* shape \(0, 8, 8, 1\)"),
+        ({"images": np.zeros(5)}, ValueError, r"shape \(5,\)"),
+        ({"vae": keras.Sequential([keras.layers.Dense(2)])}, TypeError, "needs a VAE with .encoder and .decoder"),
+    ],
+)
+def test_iwae_bad_arguments_say_what_was_received(trained_vae, kwargs, error, message):
+    vae, images = trained_vae
+    arguments = {"vae": vae, "images": images[:4], **kwargs}
+    with pytest.raises(error, match=message):
+        cp.importance_weighted_log_likelihood(arguments.pop("vae"), arguments.pop("images"), **arguments)
+
+
+def test_iwae_refuses_a_plain_autoencoder_and_a_decoder_of_the_wrong_shape(trained_vae):
+    vae, images = trained_vae
+    plain = cp.Autoencoder(keras.Model(vae.encoder.inputs, vae.encoder.outputs[0]), vae.decoder)
+    with pytest.raises(TypeError, match=r"must return \[z_mean, z_log_var\]"):
+        cp.importance_weighted_log_likelihood(plain, images[:4])
+    codes = keras.Input((4,))
+    wrong = cp.VAE(vae.encoder, keras.Model(codes, keras.layers.Dense(10)(codes)))
+    with pytest.raises(ValueError, match=r"input's shape. Received: images of shape \(8, 8, 1\)"):
+        cp.importance_weighted_log_likelihood(wrong, images[:4])
+
+
+def test_active_units_count_the_means_that_move(trained_vae):
+    vae, images = trained_vae
+    activity = cp.latent_activity(vae, images, batch_size=64)
+    z_mean = to_numpy(vae.encoder(images)[0])
+    np.testing.assert_allclose(activity, z_mean.var(axis=0), rtol=1e-5)
+    assert cp.active_units(vae, images) == int(np.sum(activity > 0.01))
+    assert cp.active_units(vae.encoder, images, threshold=0) == 4
+    assert cp.active_units(vae, images, threshold=1e9) == 0
+
+
+def test_a_collapsed_code_has_no_active_unit():
+    vae = cp.build_vae((3, 3, 1), 2, hidden_sizes=(4,), seed=0)
+    layer = vae.encoder.get_layer("z_mean")
+    layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
+    assert cp.active_units(vae, np.random.default_rng(0).uniform(size=(10, 3, 3, 1))) == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"threshold": -0.1}, ValueError, "Received: threshold=-0.1"),
+        ({"threshold": "0.01"}, TypeError, "Received: threshold='0.01'"),
+        ({"batch_size": 0}, ValueError, "Received: batch_size=0"),
+    ],
+)
+def test_active_units_bad_arguments(trained_vae, kwargs, error, message):
+    vae, images = trained_vae
+    with pytest.raises(error, match=message):
+        cp.active_units(vae, images, **kwargs)

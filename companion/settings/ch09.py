@@ -1,4 +1,4 @@
-"""Chapter 9, the variational autoencoder."""
+"""Chapter 9, the variational autoencoder (two notebooks: the VAE, and the VAE measured)."""
 
 FULL = {
     "n_train": 60_000,
@@ -8,5 +8,30 @@ FULL = {
     "classifier_epochs": 3,  # the digit classifier behind the classifier score
     "learning_rate": 1e-3,
     "batch_size": 128,
+    # the VAE measured: one dense VAE per beta, the same on every other count
+    "sweep_code_size": 32,
+    "sweep_hidden_sizes": (512, 256),
+    "sweep_epochs": 6,
+    "sweep_learning_rate": 3e-3,
+    "betas": (0.25, 1.0, 4.0),
+    "trap_epochs": 6,  # the pixel-mean VAE: its code collapses in the first epoch
+    "activity_n": 2_000,  # test digits over which the activity of a unit is measured
+    "iwae_n": 1_000,  # test digits of the importance-weighted estimate
+    "iwae_k": 1_000,  # its largest number of samples per digit
+    # Exercise 9.4: a VAE whose test ELBO beats the 2-D VAE's
+    "exercise_n_train": 60_000,
+    "exercise_epochs": 5,
 }
-FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs_2d": 10, "epochs_16d": 6}
+FAST = {
+    **FULL,
+    "n_train": 10_000,
+    "n_test": 2_000,
+    "epochs_2d": 10,
+    "epochs_16d": 6,
+    "sweep_epochs": 5,
+    "trap_epochs": 1,
+    "activity_n": 1_000,
+    "iwae_n": 500,
+    "iwae_k": 100,
+    "exercise_n_train": 10_000,
+}

@@ -168,3 +168,41 @@ def test_image_shaped_models_are_accepted(digits):
     model = cp.build_stacked_autoencoder((28, 28), 8, hidden_sizes=())
     verdict = ch10.check_trained_autoencoder(model)
     assert verdict.status == "wrong" and "squared error per image" in verdict.message, verdict.message
+
+
+# --- 10.6 a prediction, checked against the measured accuracies ---
+
+
+@pytest.mark.parametrize(
+    "before, after, outcome",
+    [(0.9, 0.9, "b"), (0.9, 0.901, "b"), (0.9, 0.899, "b"), (0.9, 0.85, "a"), (0.9, 0.95, "c")],
+)
+def test_rotation_outcome_follows_the_measurement(before, after, outcome):
+    assert ch10.rotation_outcome(before, after) == outcome
+
+
+def test_rotation_outcome_of_a_real_rotation_is_the_same_accuracy():
+    rng = np.random.default_rng(0)
+    codes, labels = rng.normal(size=(600, 8)), rng.integers(0, 3, size=600)
+    codes[:, 0] += 2 * labels  # a class signal in one unit
+    rotation, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+    before = cp.knn_accuracy(codes[:300], labels[:300], codes[300:], labels[300:], k=5)
+    after = cp.knn_accuracy(codes[:300] @ rotation, labels[:300], codes[300:] @ rotation, labels[300:], k=5)
+    assert ch10.rotation_outcome(before, after) == "b"
+
+
+@pytest.mark.parametrize(
+    "prediction, status, words",
+    [
+        ("b", "correct", "your prediction held: (b) The same"),
+        ("b", "correct", "Measured: 5-NN accuracy 0.912 on the codes, 0.912 on the rotated codes."),
+        ("a", "wrong", "your prediction (a) did not hold. What happened: (b)"),
+        ("(C)", "wrong", "your prediction (c) did not hold"),
+        ("d", "wrong", 'one of "a", "b" or "c"'),
+        (2, "wrong", "Expected one letter"),
+        (..., "unattempted", "write your prediction first"),
+    ],
+)
+def test_rotation_prediction(prediction, status, words):
+    verdict = ch10.check_rotation_prediction(prediction, 0.912, 0.912)
+    assert verdict.status == status and words in verdict.message, verdict.message

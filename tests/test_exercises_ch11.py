@@ -197,3 +197,27 @@ def test_a_model_with_the_wrong_input_shape_is_explained(held_out):
 @pytest.mark.parametrize("answer", [..., None])
 def test_detector_not_attempted(held_out, answer):
     assert ch11.check_digit_detector(answer).status == "unattempted"
+
+
+# --- 11.6 a prediction, checked against the measured AUROC ---
+
+
+@pytest.mark.parametrize("auroc, outcome", [(0.2, "a"), (0.499, "a"), (0.5, "b"), (0.9, "b"), (0.91, "c"), (1.0, "c")])
+def test_fashion_pca_outcome_follows_the_measurement(auroc, outcome):
+    assert ch11.fashion_pca_outcome(auroc) == outcome
+
+
+@pytest.mark.parametrize(
+    "prediction, auroc, status, words",
+    [
+        ("c", 0.97, "correct", "your prediction held: (c) It flags the digits"),
+        ("a", 0.97, "wrong", "your prediction (a) did not hold. What happened: (c)"),
+        ("a", 0.3, "correct", "Measured: AUROC 0.300"),
+        ("z", 0.97, "wrong", 'one of "a", "b" or "c"'),
+        (["c"], 0.97, "wrong", "Expected one letter"),
+        (None, 0.97, "unattempted", "write your prediction first"),
+    ],
+)
+def test_fashion_pca_prediction(prediction, auroc, status, words):
+    verdict = ch11.check_fashion_pca_prediction(prediction, auroc)
+    assert verdict.status == status and words in verdict.message, verdict.message

@@ -8,6 +8,7 @@ from companion.exercises._verdict import (
     check_count,
     check_letters,
     check_number,
+    check_prediction,
     checker,
     correct,
     shown,
@@ -190,3 +191,47 @@ def _knn_accuracy(codes, labels):
 
     half = len(codes) // 2
     return knn_accuracy(codes[:half], labels[:half], codes[half:], labels[half:], k=5)
+
+
+# --- exercise 10.6: a prediction, checked against the experiment ---
+
+ROTATION_CHOICES = {
+    "a": "Lower: the rotation mixes the code units, and each of them meant something.",
+    "b": "The same: a rotation keeps every distance, and a k-NN vote sees only distances.",
+    "c": "Higher: mixed units spread the digits more evenly over the code.",
+}
+# Rotating changes the distances only by floating-point rounding, which can at
+# most break a tie between two neighbours the other way: a digit or two of the
+# 1,000 or more test digits.
+_SAME_ACCURACY = 0.002
+
+
+def rotation_outcome(before, after):
+    """Exercise 10.6: the letter of ``ROTATION_CHOICES`` that the measured accuracies give.
+
+    Args:
+        before: 5-NN test accuracy on the codes.
+        after: the same on the rotated codes.
+
+    Returns:
+        ``"a"``, ``"b"`` or ``"c"``.
+    """
+    if abs(after - before) <= _SAME_ACCURACY:
+        return "b"
+    return "a" if after < before else "c"
+
+
+@checker
+def check_rotation_prediction(prediction, before, after):
+    """Exercise 10.6: the learner's prediction of the 5-NN accuracy on rotated codes.
+
+    Args:
+        prediction: the learner's letter.
+        before: 5-NN test accuracy on the stacked autoencoder's codes, measured in the chapter.
+        after: the same on the codes multiplied by a random rotation.
+
+    Returns:
+        Verdict.
+    """
+    measured = f"Measured: 5-NN accuracy {before:.3f} on the codes, {after:.3f} on the rotated codes."
+    return check_prediction(prediction, ROTATION_CHOICES, rotation_outcome(before, after), measured)

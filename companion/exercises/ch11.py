@@ -10,6 +10,7 @@ from companion.exercises._verdict import (
     call_for_number,
     check_letters,
     check_number,
+    check_prediction,
     checker,
     correct,
     wrong,
@@ -164,3 +165,35 @@ def check_digit_detector(model):
                      "the zeros only (cp.one_class_split) and score by the reconstruction error.")
     return wrong(f"{measured}. Usual causes: a model not trained, or trained on every digit rather "
                  "than the zeros only, too few epochs, or pixels not scaled to [0, 1].")
+
+
+# --- exercise 11.6: a prediction, checked against the experiment ---
+
+FASHION_PCA_CHOICES = {
+    "a": "It makes the likelihood's mistake: the digits are simpler, so they are reconstructed better "
+    "than the clothes (AUROC below 0.5).",
+    "b": "It barely tells them apart (AUROC between 0.5 and 0.9).",
+    "c": "It flags the digits (AUROC above 0.9): their strokes lie outside the subspace of the clothes.",
+}
+
+
+def fashion_pca_outcome(auroc):
+    """Exercise 11.6: the letter of ``FASHION_PCA_CHOICES`` that the measured AUROC gives."""
+    if auroc < 0.5:
+        return "a"
+    return "b" if auroc <= 0.9 else "c"
+
+
+@checker
+def check_fashion_pca_prediction(prediction, auroc):
+    """Exercise 11.6: the learner's prediction of a Fashion-MNIST PCA's AUROC with MNIST as the outlier.
+
+    Args:
+        prediction: the learner's letter.
+        auroc: the AUROC of the PCA's reconstruction error, measured in the chapter.
+
+    Returns:
+        Verdict.
+    """
+    measured = f"Measured: AUROC {auroc:.3f} of the squared reconstruction error, MNIST as the outlier."
+    return check_prediction(prediction, FASHION_PCA_CHOICES, fashion_pca_outcome(auroc), measured)

@@ -8,6 +8,22 @@ notebook, importing it also makes matplotlib's inline figures retina PNGs (see
 from companion import _quiet  # noqa: F401  (first: imports Keras with native logs silenced)
 from companion._display import use_retina_figures
 from companion import exercises
+from companion.beyond import (
+    ConditionalVAE,
+    DeadCodeRestarts,
+    OneHot,
+    VQAutoencoder,
+    VectorQuantizer,
+    build_conditional_vae,
+    build_vq_autoencoder,
+    code_counts,
+    conditional_samples,
+    latent_traversals,
+    perplexity,
+    reinitialize_dead_codes,
+    traversal_effect,
+    uniform_quantize,
+)
 from companion.anomaly import (
     anomaly_scores,
     nats_to_bits,
@@ -101,6 +117,20 @@ __version__ = "0.1.0"
 use_retina_figures()  # in a notebook: figures stay sharp on high-density screens
 
 __all__ = [
+    "ConditionalVAE",
+    "DeadCodeRestarts",
+    "OneHot",
+    "VQAutoencoder",
+    "VectorQuantizer",
+    "build_conditional_vae",
+    "build_vq_autoencoder",
+    "code_counts",
+    "conditional_samples",
+    "latent_traversals",
+    "perplexity",
+    "reinitialize_dead_codes",
+    "traversal_effect",
+    "uniform_quantize",
     "ActivityPenalty",
     "Autoencoder",
     "ContractiveDense",

@@ -3,16 +3,21 @@
 import keras
 import numpy as np
 
+from companion.exercises._measure import Target, held_out_mnist, model_input, model_output, not_a_model, verdict_on
 from companion.exercises._verdict import (
+    Verdict,
     check_count,
     check_letters,
+    check_prediction,
     checker,
     correct,
     is_unattempted,
     learner_code,
+    shown,
     unattempted,
     wrong,
 )
+from companion.exercises.ch05 import _measured_number
 
 _TRUE_STATEMENTS = frozenset("ace")
 _REREAD = (  # the sections the statements test
@@ -157,3 +162,98 @@ def _all_layers(model):
         yield layer
         if isinstance(layer, keras.Model):
             yield from _all_layers(layer)
+
+
+# --- 4.4 a prediction: the historical network with a modern optimiser ---------------------------
+
+OPTIMISER_CHOICES = {
+    "a": "It stays near chance (below 30% test accuracy), as with plain SGD.",
+    "b": "It learns a little (between 30% and 50%).",
+    "c": "It learns (above 50%), in the range of the label-only baselines.",
+}
+
+
+def optimiser_outcome(accuracy):
+    """The letter of Exercise 4.4 that a test accuracy bears out."""
+    if accuracy < 0.3:
+        return "a"
+    return "b" if accuracy <= 0.5 else "c"
+
+
+@checker
+def check_optimiser_prediction(answer, sgd_accuracy, adam_accuracy):
+    """Exercise 4.4: the sigmoid network from random weights, trained with Adam, predicted first.
+
+    Args:
+        answer: the learner's letter.
+        sgd_accuracy: the measured test accuracy with plain SGD (the chapter's run).
+        adam_accuracy: the measured test accuracy of the same network trained with Adam.
+
+    Returns:
+        Verdict: whether the prediction held, with the measured numbers.
+    """
+    measured = [_measured_number(value, name, "an accuracy between 0 and 1", low=0, high=1)
+                for name, value in (("sgd_accuracy", sgd_accuracy), ("adam_accuracy", adam_accuracy))]
+    for verdict in measured:
+        if isinstance(verdict, Verdict):
+            return verdict
+    sentence = (f"Measured test accuracy: {measured[0]:.1%} with plain SGD, {measured[1]:.1%} with Adam. "
+                "The gradients that reach the lower sigmoid layers are tiny, and plain SGD moves each "
+                "weight in proportion to its gradient; Adam divides by the gradient's typical size, so "
+                "small gradients still make steps. The optimiser, not the missing pretraining, kept the "
+                "historical network from learning.")
+    return check_prediction(answer, OPTIMISER_CHOICES, optimiser_outcome(measured[1]), sentence)
+
+
+# --- 4.5 an experiment: a classifier from 100 labels, measured on held-out digits ---------------
+
+FEW_LABELS_DIGITS = 1000  # the last test digits
+# A reason for the bound, measured on these digits with the labels of labelled_set(seed, 100) in
+# the quick run (seeds 1-3): logistic regression on the pixels reaches 0.75-0.76, an untrained
+# classifier about 0.1; the solution (labels spread over the codes of the chapter's autoencoder)
+# 0.85-0.88.
+FEW_LABELS_ACCURACY = 0.80
+
+
+@checker
+def check_few_label_classifier(classify):
+    """Exercise 4.5: a classifier that learned from 100 labels and many unlabelled digits.
+
+    The checker loads held-out test digits with their labels and gives the
+    images to ``classify``: a function that takes digits of shape ``(n, 784)``,
+    or a Keras model (which gets them in the shape it declares), and returns
+    one label per digit, shape ``(n,)``, or ten class scores, shape ``(n, 10)``.
+
+    Args:
+        classify: the learner's classifier.
+
+    Returns:
+        Verdict, with the measured accuracy next to the target.
+    """
+    verdict = not_a_model(classify, "a classifier")
+    if verdict is not None:
+        return verdict
+    images, labels = held_out_mnist(FEW_LABELS_DIGITS)
+    flat = images.reshape(len(images), -1)
+    doing = "calling your classifier on the checker's digits"
+    if isinstance(classify, keras.Model):
+        output = model_output(classify, model_input(classify, flat), doing=doing)
+    else:  # a function: called on the flat digits, even if it has a `predict` of its own
+        output = model_output(lambda batch: classify(batch), flat, doing=doing)
+    if output.ndim == 2 and output.shape[1] == 10:
+        predicted = output.argmax(axis=1)
+    elif output.ndim == 1 or (output.ndim == 2 and output.shape[1] == 1):
+        predicted = output.reshape(-1)
+        if not np.all((predicted == np.round(predicted)) & (predicted >= 0) & (predicted <= 9)):
+            return wrong("Expected labels, whole numbers from 0 to 9, one per digit. Received other values, "
+                         f"e.g. {shown(predicted[:3].tolist())}. For scores, return ten per digit.")
+    else:
+        return wrong("Expected one label per digit, shape (n,), or ten class scores, shape (n, 10). "
+                     f"Received: shape {output.shape}.")
+    accuracy = float(np.mean(predicted == labels))
+    target = Target("accuracy", accuracy, FEW_LABELS_ACCURACY, at_least=True)
+    hints = ("Usual causes: a classifier that learned from the 100 labelled digits alone (logistic "
+             "regression on the pixels stays near 0.75: the unlabelled digits have to help, e.g. through "
+             "a graph of the autoencoder's codes), codes of an untrained encoder, or images scaled "
+             "differently from the training images (pixels in [0, 1]).")
+    return verdict_on([target], f"on {FEW_LABELS_DIGITS:,} held-out test digits", hints)

@@ -308,7 +308,7 @@ def importance_weighted_log_likelihood(vae, images, *, k=100, seed=0, batch_size
 
     For each image, ``k`` codes are drawn from the encoder's ``q(z|x)`` and
     weighted by ``w = p(x|z) p(z) / q(z|x)``; the estimate is
-    ``log(mean of the k weights)`` (Burda et al. 2016, eq. 8). Its expectation
+    ``log(mean of the k weights)`` (Burda et al. 2016). Its expectation
     is a lower bound of ``log p(x)`` that rises with ``k`` towards it: with
     ``k = 1`` it is a one-sample estimate of the ELBO (with the KL estimated
     from the sample rather than in closed form). ``p(x|z)`` is the decoder's

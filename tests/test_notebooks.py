@@ -23,7 +23,7 @@ def code_cells(notebook):
 
 def test_there_are_chapters():
     assert NOTEBOOKS, "notebooks/ holds no chapter"
-    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name) for path in NOTEBOOKS)
+    assert all(re.fullmatch(r"\d\d[a-z]?_[a-z0-9_]+\.ipynb", path.name) for path in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

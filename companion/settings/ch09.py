@@ -14,7 +14,7 @@ FULL = {
     "sweep_epochs": 6,
     "sweep_learning_rate": 3e-3,
     "betas": (0.25, 1.0, 4.0),
-    "trap_epochs": 6,  # the pixel-mean VAE: its code collapses in the first epoch
+    "trap_epochs": 2,  # the pixel-mean VAE: its code collapses in the first epoch
     "activity_n": 2_000,  # test digits over which the activity of a unit is measured
     "iwae_n": 1_000,  # test digits of the importance-weighted estimate
     "iwae_k": 1_000,  # its largest number of samples per digit

@@ -68,8 +68,10 @@ def test_bad_answers_get_a_verdict(key, answer, status, words):
 
 
 def headings(chapter):
-    [path] = NOTEBOOKS.glob(f"{chapter:02d}_*.ipynb")
-    cells = json.loads(path.read_text())["cells"]
+    """The section titles of a chapter's notebooks (Chapter 9 has two: 09 and 09b)."""
+    paths = sorted(NOTEBOOKS.glob(f"{chapter:02d}[_a-z]*.ipynb"))
+    assert paths, f"no notebook of Chapter {chapter}"
+    cells = [cell for path in paths for cell in json.loads(path.read_text())["cells"]]
     text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
     return set(re.findall(r"^#{2,4} (.+?)\s*$", text, re.MULTILINE))
 

@@ -35,7 +35,7 @@ SCENARIOS = {
         "c",
         "A conditional VAE gets the label as an input of its decoder: sampling z from the prior with the "
         "chosen label draws that digit, with z setting the style.",
-        ("Chapter 9: Generating and interpolating", "Chapter 12: Conditional VAE"),
+        ("Chapter 9: Generating and interpolating", "Chapter 12: A conditional VAE: draw the digit you ask for"),
     ),
     "few_labels": Scenario(
         "b",
@@ -53,13 +53,13 @@ SCENARIOS = {
         "c",
         "A sparse autoencoder trained on the activations writes each one as a few active features of an "
         "overcomplete dictionary; the inputs that activate a feature most say what it stands for.",
-        ("Chapter 6: The KL sparsity penalty", "Chapter 6: Sparse autoencoders today"),
+        ("Chapter 6: TopK codes and dead units", "Chapter 6: A dictionary of a classifier's activations"),
     ),
     "tokens": Scenario(
         "a",
         "A VQ-VAE's code is a grid of codebook indices: discrete tokens, which a sequence model can "
         "predict one after another.",
-        ("Chapter 12: VQ-VAE",),
+        ("Chapter 12: Discrete codes: the VQ-VAE",),
     ),
     "baseline": Scenario(
         "d",

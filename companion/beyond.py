@@ -163,7 +163,20 @@ def conditional_samples(model, labels, *, seed=0):
         )
     code_size = decoder.inputs[0].shape[-1]
     codes = np.random.default_rng(seed).standard_normal((len(labels), code_size)).astype("float32")
-    return decoder.predict([codes, labels.astype("int32")], verbose=0, batch_size=500)
+    return _in_batches(decoder, codes, labels.astype("int32"))
+
+
+def _in_batches(model, *arrays, batch_size=500):
+    """``model`` called on ``arrays`` in batches, as one NumPy array.
+
+    Direct calls rather than ``predict``: helpers called in loops would make
+    TensorFlow trace a new graph each time, and warn about it.
+    """
+    outputs = []
+    for start in range(0, len(arrays[0]), batch_size):
+        batch = [array[start:start + batch_size] for array in arrays]
+        outputs.append(_checks.to_numpy(model(batch if len(batch) > 1 else batch[0], training=False)))
+    return np.concatenate(outputs)
 
 
 # --- latent traversals ---
@@ -195,7 +208,7 @@ def latent_traversals(decoder, code, values=(-3.0, -2.25, -1.5, -0.75, 0.0, 0.75
     codes = np.repeat(code[None, None, :], code_size, axis=0).repeat(len(values), axis=1)
     for latent in range(code_size):
         codes[latent, :, latent] = values
-    images = decoder.predict(codes.reshape(-1, code_size), verbose=0, batch_size=500)
+    images = _in_batches(decoder, codes.reshape(-1, code_size))
     return images.reshape(code_size, len(values), *images.shape[1:])
 
 
@@ -221,7 +234,7 @@ def traversal_effect(decoder, codes, *, low=-2.0, high=2.0):
     for latent in range(code_size):
         ends = np.concatenate([codes, codes])
         ends[:n, latent], ends[n:, latent] = low, high
-        images = decoder.predict(ends, verbose=0, batch_size=500).reshape(2, n, -1)
+        images = _in_batches(decoder, ends).reshape(2, n, -1)
         effects[latent] = np.abs(images[1] - images[0]).mean()
     return effects
 
@@ -312,17 +325,17 @@ class VQAutoencoder(Autoencoder):
     @property
     def pre_quantizer(self):
         """The encoder up to its continuous output ``z_e``, before quantisation."""
-        return keras.Model(self.encoder.inputs, self.quantizer.input, name="pre_quantizer")
+        return keras.Model(self.encoder.inputs[0], self.quantizer.input, name="pre_quantizer")
 
     def indices(self, images, batch_size=500):
         """The index of the code chosen at each position: int32 array ``(n, height, width)``."""
-        vectors = self.pre_quantizer.predict(images, verbose=0, batch_size=batch_size)
+        vectors = _in_batches(self.pre_quantizer, np.asarray(images), batch_size=batch_size)
         return _checks.to_numpy(self.quantizer.nearest(vectors))
 
     def decode_indices(self, indices, batch_size=500):
         """The images decoded from integer codes ``(n, height, width)``."""
         vectors = _checks.to_numpy(self.quantizer.lookup(np.asarray(indices)))
-        return self.decoder.predict(vectors, verbose=0, batch_size=batch_size)
+        return _in_batches(self.decoder, vectors, batch_size=batch_size)
 
 
 def build_vq_autoencoder(
@@ -444,7 +457,7 @@ def reinitialize_dead_codes(model, images, *, min_count=1, seed=0):
         int: the number of codes moved.
     """
     min_count = _checks.positive_int("min_count", min_count)
-    vectors = model.pre_quantizer.predict(images, verbose=0, batch_size=500)
+    vectors = _in_batches(model.pre_quantizer, np.asarray(images))
     vectors = vectors.reshape(-1, vectors.shape[-1])
     counts = code_counts(_checks.to_numpy(model.quantizer.nearest(vectors)), model.quantizer.codebook_size)
     dead = np.flatnonzero(counts < min_count)

@@ -110,8 +110,8 @@ def test_nearest_codes_wrong(function, status, hint):
 # --- 12.4 the prediction ---
 
 
-@pytest.mark.parametrize("share_1, share_7, outcome", [(0.9, 0.05, "b"), (0.51, 0.4, "b"), (0.1, 0.8, "a"),
-                                                       (0.3, 0.3, "c"), (0.5, 0.5, "c")])
+@pytest.mark.parametrize("share_1, share_7, outcome", [(0.9, 0.05, "b"), (0.27, 0.0, "b"), (0.1, 0.8, "a"),
+                                                       (0.3, 0.3, "a"), (0.09, 0.05, "c"), (0.0, 0.0, "c")])
 def test_swap_outcome_follows_the_measurement(share_1, share_7, outcome):
     assert ch12.swap_outcome(share_1, share_7) == outcome
 
@@ -178,7 +178,7 @@ def test_a_trained_vq_autoencoder_passes_with_its_numbers(held_out, trained_vq, 
 
 def test_an_untrained_vq_autoencoder_is_rejected_with_its_numbers(held_out):
     verdict = ch12.check_vq_autoencoder(vq_model())
-    assert verdict.status == "wrong" and "needed: at most 0.0120" in verdict.message, verdict.message
+    assert verdict.status == "wrong" and "needed: at most 0.0150" in verdict.message, verdict.message
     assert "not trained" in verdict.message
 
 
@@ -212,9 +212,9 @@ def raising_model(batch):
 @pytest.mark.parametrize(
     "model, hint",
     [
-        ("model", "Expected a trained VQ autoencoder (a Keras model)"),
-        (42, "Expected a trained VQ autoencoder"),
-        ([1, 2], "Expected a trained VQ autoencoder"),
+        ("model", "Expected a VQ autoencoder (a Keras model)"),
+        (42, "Expected a VQ autoencoder"),
+        ([1, 2], "Expected a VQ autoencoder"),
         (raising_model, "no cp.VectorQuantizer"),
         (lambda batch: batch, "no cp.VectorQuantizer"),
     ],

@@ -130,9 +130,9 @@ def _by_dot_product(vectors, codebook):
 # --- exercise 12.4: a prediction on the conditional VAE ---
 
 SWAP_CHOICES = {
-    "a": "A 7: the code of the 7 still says which digit it is.",
-    "b": "A 1 in the 7's style: the label decides the digit, the code only the style.",
-    "c": "Neither: the decoder, given a code and a label that disagree, draws no clear digit.",
+    "a": "More are read as 7s than as 1s: the code of the 7 still says which digit it is.",
+    "b": "More are read as 1s than as 7s: the label decides the digit, the code keeps the style.",
+    "c": "Hardly any (under 10%) is read as either: a code and a label that disagree draw no clear digit.",
 }
 
 
@@ -143,9 +143,9 @@ def swap_outcome(share_asked, share_original):
         share_asked: share of the decoded images classified as the new label (1).
         share_original: share classified as the digit that was encoded (7).
     """
-    if share_asked > 0.5:
-        return "b"
-    return "a" if share_original > 0.5 else "c"
+    if max(share_asked, share_original) < 0.1:
+        return "c"
+    return "b" if share_asked > share_original else "a"
 
 
 @checker
@@ -169,8 +169,8 @@ def check_swap_prediction(prediction, share_asked, share_original):
 
 VQ_TEST_IMAGES = 1000
 VQ_MAX_CODEBOOK = 64
-VQ_PERPLEXITY_TARGET = 10.0
-VQ_MSE_TARGET = 0.012
+VQ_PERPLEXITY_TARGET = 16.0
+VQ_MSE_TARGET = 0.015
 
 
 def held_out_digits():
@@ -198,7 +198,8 @@ def _code_indices(owner, quantizer, batch):
     import keras
 
     with learner_code("encoding the checker's digits up to the quantiser"):
-        continuous = keras.Model(owner.inputs, quantizer.input)
+        inputs = owner.inputs[0] if len(owner.inputs) == 1 else owner.inputs
+        continuous = keras.Model(inputs, quantizer.input)
         vectors = continuous.predict(batch, batch_size=500, verbose=0)
         indices = np.asarray(keras.ops.convert_to_numpy(quantizer.nearest(vectors)))
     return indices
@@ -223,7 +224,7 @@ def check_vq_autoencoder(model):
     """
     from companion.beyond import perplexity
 
-    verdict = not_a_model(model, "a trained VQ autoencoder")
+    verdict = not_a_model(model, "a VQ autoencoder")
     if verdict is not None:
         return verdict
     owner, quantizer = _quantizer_of(model)

@@ -5,11 +5,11 @@ FULL = {
     "n_test": 10_000,
     "hidden_sizes": (512, 256),  # of the dense models: conditional VAE and beta-VAEs
     "cvae_code_size": 2,
-    "cvae_epochs": 8,
+    "cvae_epochs": 6,
     "classifier_epochs": 3,  # the digit classifier that judges the generated digits
     "beta_code_size": 16,
     "betas": (1.0, 4.0),
-    "beta_epochs": 8,
+    "beta_epochs": 7,
     "n_conv_train": 20_000,  # the convolutional models train on part of the training set
     "vq_code_size": 16,  # D, the numbers in each code vector
     "codebook_size": 64,  # K: log2(64) = 6 bits per position
@@ -22,5 +22,5 @@ FULL = {
     "batch_size": 128,
 }
 FAST = {**FULL, "n_train": 5_000, "n_test": 2_000, "hidden_sizes": (256, 128), "cvae_epochs": 4,
-        "classifier_epochs": 2, "beta_epochs": 4, "n_conv_train": 2_500, "vq_epochs": 2, "restart_until_epoch": 1,
+        "classifier_epochs": 2, "beta_epochs": 4, "n_conv_train": 2_000, "vq_epochs": 2, "restart_until_epoch": 1,
         "twin_channels": (1, 2)}

@@ -219,7 +219,7 @@ def pasted_keys():
 
 def test_the_page_pastes_from_notebooks_that_exist():
     pasted = pasted_keys()
-    assert len(pasted) == 41
+    assert len(pasted) == 63
     for path in {match["path"] for match in GLUE_ROLE.finditer(RESULTS_PAGE.read_text())}:
         assert (RESULTS_PAGE.parent / path).resolve().is_file(), path
 

@@ -164,13 +164,14 @@ def verdict_on(targets, where, hints):
 
     Args:
         targets: the :class:`Target` objects.
-        where: on what they were measured, e.g. ``"on 1,000 test digits it never saw"``.
+        where: on what they were measured, e.g. ``"on 1,000 test digits it never saw"``; the
+            message starts with it, after the verdict's heading.
         hints: the usual causes of a miss, shown when a target is not met.
 
     Returns:
         Verdict.
     """
-    measured = f"{where[:1].upper()}{where[1:]}: " + "; ".join(str(target) for target in targets) + "."
+    measured = f"{where}: " + "; ".join(str(target) for target in targets) + "."
     if all(target.met for target in targets):
         return correct(measured)
     return wrong(f"{measured}\n{hints}")

@@ -241,7 +241,8 @@ def check_letters(answer, letters, true_letters, explanations, reread):
         reread: the titles of the chapter's sections that the statements test.
     """
     if is_unattempted(answer):
-        return unattempted('replace `...` with the letters of the true statements, e.g. {"a", "c"}.')
+        # no example set: it could be the answer
+        return unattempted("replace `...` with the letters of the true statements, as a set or a string.")
     chosen = _read_letters(answer, letters)
     if isinstance(chosen, Verdict):
         return chosen
@@ -262,7 +263,7 @@ def check_choice(answer, letters, right_letter, explanation, reread):
         reread: the titles of the sections that answer the question.
     """
     if is_unattempted(answer):
-        return unattempted('replace `...` with the letter of your choice, e.g. "b".')
+        return unattempted("replace `...` with one letter, in quotes.")  # no example: it could be the answer
     letter = _read_one_letter(answer, letters)
     if isinstance(letter, Verdict):
         return letter

@@ -10,7 +10,7 @@ FULL = {
     "beta_code_size": 16,
     "betas": (1.0, 4.0),
     "beta_epochs": 7,
-    "n_conv_train": 20_000,  # the convolutional models train on part of the training set
+    "n_conv_train": 15_000,  # the convolutional models train on part of the training set
     "vq_code_size": 16,  # D, the numbers in each code vector
     "codebook_size": 64,  # K: log2(64) = 6 bits per position
     "filters": (16, 32),

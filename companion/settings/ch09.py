@@ -11,8 +11,8 @@ FULL = {
     # the VAE measured: one dense VAE per beta, the same on every other count
     "sweep_code_size": 32,
     "sweep_hidden_sizes": (512, 256),
-    "sweep_epochs": 6,
-    "sweep_learning_rate": 3e-3,
+    "sweep_epochs": 10,
+    "sweep_learning_rate": 1e-3,
     "betas": (0.25, 1.0, 4.0),
     "trap_epochs": 2,  # the pixel-mean VAE: its code collapses in the first epoch
     "activity_n": 2_000,  # test digits over which the activity of a unit is measured
@@ -29,6 +29,7 @@ FAST = {
     "epochs_2d": 10,
     "epochs_16d": 6,
     "sweep_epochs": 5,
+    "sweep_learning_rate": 3e-3,  # larger steps: the short run still shows units collapse
     "trap_epochs": 1,
     "activity_n": 1_000,
     "iwae_n": 500,

@@ -270,11 +270,11 @@ def test_elbo_model_rejects_the_chapters_2d_vae_and_accepts_the_solution():
 
 
 @pytest.mark.parametrize(
-    "active_beta_4, active_beta_8, outcome",
+    "active_beta_1, active_beta_8, outcome",
     [(7, 3, "b"), (27, 1, "b"), (7, 0, "b"), (7, 7, "c"), (0, 0, "c"), (7, 9, "a")],
 )
-def test_active_units_outcome(active_beta_4, active_beta_8, outcome):
-    assert ch09.active_units_outcome(active_beta_4, active_beta_8) == outcome
+def test_active_units_outcome(active_beta_1, active_beta_8, outcome):
+    assert ch09.active_units_outcome(active_beta_1, active_beta_8) == outcome
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,7 @@ def test_active_units_outcome(active_beta_4, active_beta_8, outcome):
         ("b", "correct", "your prediction held"),
         (" (B) ", "correct", "your prediction held"),
         ("a", "wrong", "did not hold"),
-        ("c", "wrong", "7 with beta = 4, 3 with beta = 8"),
+        ("c", "wrong", "7 with beta = 1, 3 with beta = 8"),
         ("d", "wrong", 'one of "a", "b" or "c"'),
         (..., "unattempted", "write your prediction first"),
         (None, "unattempted", "write your prediction first"),

@@ -29,11 +29,11 @@ _ELBO_HINTS = (
     "scaled to [0, 1]."
 )
 
-# Exercise 9.5: how many units stay active with beta = 8, against the sweep's beta = 4.
+# Exercise 9.5: how many units stay active with beta = 8, against the plain VAE (beta = 1).
 ACTIVE_UNITS_CHOICES = {
-    "a": "More units stay active than with beta = 4: the larger weight makes each unit work harder.",
-    "b": "Fewer units stay active than with beta = 4.",
-    "c": "As many units stay active as with beta = 4: beta scales the KL of every unit alike, so it "
+    "a": "More units stay active than with beta = 1: the larger weight makes each unit work harder.",
+    "b": "Fewer units stay active than with beta = 1.",
+    "c": "As many units stay active as with beta = 1: beta scales the KL of every unit alike, so it "
     "cannot change which units are worth keeping.",
 }
 
@@ -187,36 +187,36 @@ def check_elbo_model(vae):
     return verdict_on([target], f"on {len(images):,} held-out test digits", _ELBO_HINTS)
 
 
-def active_units_outcome(active_beta_4, active_beta_8):
+def active_units_outcome(active_beta_1, active_beta_8):
     """The letter of :data:`ACTIVE_UNITS_CHOICES` that the measured counts show (Exercise 9.5).
 
     Args:
-        active_beta_4: active units of the VAE trained with beta = 4.
+        active_beta_1: active units of the VAE trained with beta = 1.
         active_beta_8: active units of the same VAE trained with beta = 8.
 
     Returns:
         ``"a"``, ``"b"`` or ``"c"``.
     """
-    if active_beta_8 == active_beta_4:
+    if active_beta_8 == active_beta_1:
         return "c"
-    return "a" if active_beta_8 > active_beta_4 else "b"
+    return "a" if active_beta_8 > active_beta_1 else "b"
 
 
 @checker
-def check_active_units_prediction(answer, active_beta_4, active_beta_8, code_size):
+def check_active_units_prediction(answer, active_beta_1, active_beta_8, code_size):
     """Exercise 9.5: the prediction of the active units with beta = 8, against the measurement.
 
     Args:
         answer: the learner's letter, ``"a"``, ``"b"`` or ``"c"``.
-        active_beta_4: the measured active units with beta = 4.
+        active_beta_1: the measured active units with beta = 1.
         active_beta_8: the measured active units with beta = 8.
         code_size: the units of the code.
 
     Returns:
         Verdict.
     """
-    outcome = active_units_outcome(active_beta_4, active_beta_8)
-    measured = (f"Active units of {code_size}: {active_beta_4} with beta = 4, {active_beta_8} with beta = 8. "
+    outcome = active_units_outcome(active_beta_1, active_beta_8)
+    measured = (f"Active units of {code_size}: {active_beta_1} with beta = 1, {active_beta_8} with beta = 8. "
                 "A unit is kept only where what it saves in reconstruction is worth beta times its KL.")
     return check_prediction(answer, ACTIVE_UNITS_CHOICES, outcome, measured)
 

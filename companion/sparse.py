@@ -86,13 +86,14 @@ def build_sparse_autoencoder(
 class TopK(keras.layers.Layer):
     """Keep the ``k`` largest values of each example, clipped at zero; set the rest to zero.
 
-    The activation of k-sparse autoencoders (Makhzani and Frey 2013) as
-    sparse autoencoders of a network's activations use it today (Gao et al.
-    2024): the number of active code units is set directly, ``k`` per
-    example, instead of being coaxed by a penalty. The kept values pass
-    through a ReLU, so a code is never negative; gradients flow through the
-    kept units only. Values tied with the ``k``-th largest are all kept.
-    Used by Chapter 6.
+    The activation of k-sparse autoencoders (Makhzani and Frey 2013): the
+    number of active code units is set directly, ``k`` per example, instead
+    of being coaxed by a penalty. Makhzani and Frey keep the ``k`` largest
+    values as they are; here the kept values also pass through a ReLU, so a
+    code is never negative, as in the TopK (in its released code) with which
+    Gao et al. (2024) train sparse autoencoders of a network's activations.
+    Gradients flow through the kept units only. Values tied with the
+    ``k``-th largest are all kept. Used by Chapter 6.
 
     Args:
         k: how many units stay active per example (a positive integer, at
@@ -151,13 +152,15 @@ def build_topk_autoencoder(
         input_mean: optional mean of the training inputs (shape
             ``input_shape``), subtracted from every input by a ``centre``
             layer before the code layer, as Gao et al. subtract a bias
-            before their encoder. Without it, the units that point along the
-            mean win the top ``k`` for every input, and most others never
-            fire (Chapter 6 counts them).
+            ``b_pre`` before their encoder; Chapter 6 measures it, with
+            ``transpose_init``, as a remedy for dead units. Without it,
+            the units that point along the mean win the top ``k`` for every
+            input, and most others never fire (Chapter 6 counts them).
         transpose_init: start the code layer's kernel as the transpose of
             the decoder's first kernel, whose rows are scaled to unit norm,
-            as Gao et al. do against dead latents: every unit then starts
-            out reading the direction it writes.
+            one of Gao et al.'s two measures against dead latents (the
+            other, an auxiliary loss, is not built in): every unit then
+            starts out reading the direction it writes.
         hidden_sizes: sizes of hidden layers between input and code.
         output_activation: activation of the output layer (None: linear, for
             activations that are not in [0, 1]).

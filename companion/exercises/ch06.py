@@ -119,7 +119,12 @@ def check_sparsity_statements(answer):
 
 @dataclass(frozen=True)
 class _Between:
-    """A measured number that must lie between two bounds; reads as a :class:`Target` does."""
+    """A measured number that must lie between two bounds; reads as a :class:`Target` does.
+
+    Two :class:`Target` objects (at least ``low``, at most ``high``) would check the same, but
+    the verdict would then state the measured value twice; this one states it once, next to
+    both bounds.
+    """
 
     name: str
     value: float

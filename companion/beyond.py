@@ -153,13 +153,21 @@ def conditional_samples(model, labels, *, seed=0):
         NumPy array of ``n`` images. Chapter 12.
 
     Raises:
-        ValueError: if ``labels`` is not a non-empty 1-D array of integers.
+        ValueError: if ``labels`` is not a non-empty 1-D array of integers, or
+            if a label is outside ``0 .. n_classes - 1`` of the decoder's
+            :class:`OneHot` layer (it would become an all-zero vector).
     """
     decoder = getattr(model, "decoder", model)
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
             f"labels must be a non-empty 1-D array of integers. Received: shape {labels.shape}, dtype {labels.dtype}"
+        )
+    n_classes = next((layer.n_classes for layer in getattr(decoder, "layers", ()) if isinstance(layer, OneHot)), None)
+    if n_classes is not None and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"labels must be between 0 and {n_classes - 1}, the decoder's classes. "
+            f"Received: labels from {labels.min()} to {labels.max()}"
         )
     code_size = decoder.inputs[0].shape[-1]
     codes = np.random.default_rng(seed).standard_normal((len(labels), code_size)).astype("float32")
@@ -324,8 +332,14 @@ class VQAutoencoder(Autoencoder):
 
     @property
     def pre_quantizer(self):
-        """The encoder up to its continuous output ``z_e``, before quantisation."""
-        return keras.Model(self.encoder.inputs[0], self.quantizer.input, name="pre_quantizer")
+        """The encoder up to its continuous output ``z_e``, before quantisation (built once)."""
+        cached = self.__dict__.get("_pre_quantizer_model")
+        if cached is None:
+            cached = keras.Model(self.encoder.inputs[0], self.quantizer.input, name="pre_quantizer")
+            # Stored outside Keras' attribute tracking: the sub-model shares the
+            # encoder's layers and must not be saved or counted a second time.
+            object.__setattr__(self, "_pre_quantizer_model", cached)
+        return cached
 
     def indices(self, images, batch_size=500):
         """The index of the code chosen at each position: int32 array ``(n, height, width)``."""
@@ -455,12 +469,28 @@ def reinitialize_dead_codes(model, images, *, min_count=1, seed=0):
 
     Returns:
         int: the number of codes moved.
+
+    Raises:
+        TypeError: if ``model`` is not a :class:`VQAutoencoder`.
+        ValueError: if ``min_count`` is not a positive integer, or if
+            ``images`` give fewer encoder outputs than there are dead codes.
     """
+    if not isinstance(model, VQAutoencoder):
+        raise TypeError(
+            "model must be a VQAutoencoder, e.g. from build_vq_autoencoder. "
+            f"Received: {type(model).__name__}"
+        )
     min_count = _checks.positive_int("min_count", min_count)
     vectors = _in_batches(model.pre_quantizer, np.asarray(images))
     vectors = vectors.reshape(-1, vectors.shape[-1])
     counts = code_counts(_checks.to_numpy(model.quantizer.nearest(vectors)), model.quantizer.codebook_size)
     dead = np.flatnonzero(counts < min_count)
+    if len(dead) > len(vectors):
+        raise ValueError(
+            f"images must give at least as many encoder outputs as there are dead codes ({len(dead)}), "
+            f"to move each onto a different one; pass more images. Received: {len(vectors)} encoder outputs "
+            f"from {len(images)} images"
+        )
     if len(dead):
         codebook = _checks.to_numpy(model.quantizer.codebook).copy()
         chosen = np.random.default_rng(seed).choice(len(vectors), size=len(dead), replace=False)
@@ -484,6 +514,9 @@ def uniform_quantize(codes, bits, low, high):
 
     Returns:
         float32 array of the shape of ``codes``.
+
+    Raises:
+        TypeError, ValueError: if ``bits`` is not a positive integer.
     """
     bits = _checks.positive_int("bits", bits)
     codes = _checks.to_numpy(codes).astype("float64")

@@ -55,7 +55,7 @@ def test_the_quantiser_adds_the_codebook_and_commitment_losses():
     np.testing.assert_allclose(float(to_numpy(layer.losses[0])), 1.25 * squared, rtol=1e-5)
 
 
-def test_the_gradient_goes_straight_through_to_the_encoder_and_not_to_the_codes():
+def test_the_gradient_goes_straight_through_to_the_encoder():
     """d(sum of outputs)/d(inputs) is 1 everywhere: the look-up passes gradients unchanged."""
     layer = cp.VectorQuantizer(4, beta=0.0, seed=0)
     vectors = np.random.default_rng(2).normal(size=(5, 3)).astype("float32")
@@ -129,6 +129,22 @@ def test_dead_codes_are_moved_onto_encoder_outputs():
     dead = np.setdiff1d(np.arange(8), used)
     for code in codebook[dead]:  # each moved code is one of the encoder's outputs
         assert np.min(np.abs(vectors - code).sum(axis=1)) < 1e-6
+
+
+def test_reinitialize_dead_codes_refuses_other_models_and_too_few_images():
+    with pytest.raises(TypeError, match="VQAutoencoder.*Received: Sequential"):
+        cp.reinitialize_dead_codes(keras.Sequential([keras.Input((2,))]), digits(1)[0])
+    model = small_vq(codebook_size=64)
+    with pytest.raises(ValueError, match=r"dead codes \(64\).*Received: 49 encoder outputs from 1 images"):
+        cp.reinitialize_dead_codes(model, digits(1)[0], min_count=100)
+
+
+def test_the_pre_quantizer_is_built_once():
+    model = small_vq()
+    assert model.pre_quantizer is model.pre_quantizer
+    weights = len(model.weights)
+    model.pre_quantizer  # noqa: B018 (reading the property must not add weights)
+    assert len(model.weights) == weights
 
 
 def test_dead_code_restarts_stop_after_their_epoch():
@@ -216,6 +232,12 @@ def test_conditional_vae_bad_arguments():
         small_cvae()(digits(2)[0])
     with pytest.raises(ValueError, match="1-D array of integers"):
         cp.conditional_samples(small_cvae(), np.array([[1, 2]]))
+
+
+@pytest.mark.parametrize("labels", [[0, 10], [-1, 3]])
+def test_conditional_samples_refuse_labels_outside_the_classes(labels):
+    with pytest.raises(ValueError, match=r"between 0 and 9.*Received: labels from"):
+        cp.conditional_samples(small_cvae(), np.array(labels))
 
 
 # --- traversals ---

@@ -254,7 +254,7 @@ def vae_conv(bench):
     images = np.concatenate([bench.x_train, bench.x_test]).reshape(-1, 28, 28, 1)
     start = time.perf_counter()
     model = cp.build_vae(input_shape=(28, 28, 1), code_size=2, kind="conv", filters=(32, 64), hidden_sizes=(16,),
-                         seed=SEED)
+                         decoder="transpose", seed=SEED)
     history = cp.train(model, images, epochs=epochs, batch_size=128, learning_rate=1e-3).history
     return [make_row(
         "keras_conv_vae",

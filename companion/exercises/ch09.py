@@ -143,7 +143,10 @@ def measured_negative_elbo(vae, images, seed=0):
     """The negative ELBO of ``images`` under the learner's VAE, in nats per image; ends the check otherwise.
 
     One seeded code sample per image for the reconstruction term, the closed-form KL for the other,
-    computed here in NumPy from what the encoder and decoder return (Exercise 9.4).
+    computed here in NumPy from what the encoder and decoder return (Exercise 9.4). It measures what
+    :func:`companion.negative_elbo` measures, but a learner's model may be any Keras model with an
+    encoder and a decoder (other input shapes, NumPy or tensor outputs, values outside [0, 1]); this
+    version turns each of those into a verdict where ``negative_elbo`` would raise.
     """
     batch = model_input(vae, images)
     mean, log_var = _encoder_outputs(vae, batch)

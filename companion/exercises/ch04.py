@@ -169,7 +169,7 @@ def _all_layers(model):
 OPTIMISER_CHOICES = {
     "a": "It stays near chance (below 30% test accuracy), as with plain SGD.",
     "b": "It learns a little (between 30% and 50%).",
-    "c": "It learns (above 50%), in the range of the label-only baselines.",
+    "c": "It learns (above 50%).",
 }
 
 

@@ -122,9 +122,9 @@ def check_denoising_statements(answer):
 # --- 5.4 a prediction: a denoiser meets a noise it was not trained on ---------------------------
 
 NOISE_TRANSFER_CHOICES = {
-    "a": "The output has a higher PSNR than the noisy input: a denoiser removes noise of any kind.",
+    "a": "The output's PSNR is more than 0.5 dB above the noisy input's: a denoiser removes noise of any kind.",
     "b": "The output's PSNR is about that of the noisy input (within 0.5 dB).",
-    "c": "The output has a lower PSNR than the noisy input: the model makes the noisy digits worse.",
+    "c": "The output's PSNR is more than 0.5 dB below the noisy input's: the model makes the noisy digits worse.",
 }
 _SAME_WITHIN = 0.5  # dB: a difference smaller than this counts as "about the same"
 

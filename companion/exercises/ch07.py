@@ -97,8 +97,8 @@ def check_contraction_statements(answer):
 
 STRONGER_PENALTY_CHOICES = {
     "a": "It falls to less than half of the chapter's contractive encoder's.",
-    "b": "It falls, but by less than half.",
-    "c": "It stays about the same (within 10%) or grows.",
+    "b": "It falls by 10% to 50%.",
+    "c": "It falls by less than 10%, stays the same or grows.",
 }
 
 

@@ -36,7 +36,7 @@ def check_code_bits(answer):
         128 * 128 * 3 * 8: "that is the image, 128 x 128 x 3 values of 8 bits; the question asks for its code.",
         32 * 32 * 32 * 9: "the code is the grid of indices, not the code vectors: one index per position.",
     }
-    return check_count(answer, 32 * 32 * 9, hints, "32 x 32 positions x log2(512) = 9 bits: 1/42.7 of the "
+    return check_count(answer, 32 * 32 * 9, hints, "32 x 32 positions x log2(512) = 9 bits: about 1/43 of the "
                        "image's 128 x 128 x 3 x 8 bits.", fallback="Multiply the positions by the bits of one "
                        "index, log2 of the codebook size.")
 
@@ -50,7 +50,8 @@ _STATEMENT_EXPLANATIONS = {
     "a": "(a) is false: the straight-through estimator copies the decoder's gradient to the encoder's "
     "output; the codes themselves learn only from the codebook loss.",
     "b": "(b) is true: the codebook loss moves the codes, not the encoder; without the commitment loss "
-    "the encoder's outputs can drift and grow away from every code.",
+    "no term pulls the encoder's outputs towards the codes, and they can drift and grow away from "
+    "every code.",
     "c": "(c) is true: the perplexity is exp(entropy) of the code shares; it equals K only when all K "
     "codes have the same share.",
     "d": "(d) is false: the label is given to the encoder and the decoder; the code drawn from the "
@@ -130,9 +131,12 @@ def _by_dot_product(vectors, codebook):
 # --- exercise 12.4: a prediction on the conditional VAE ---
 
 SWAP_CHOICES = {
-    "a": "More are read as 7s than as 1s: the code of the 7 still says which digit it is.",
-    "b": "More are read as 1s than as 7s: the label decides the digit, the code keeps the style.",
-    "c": "Hardly any (under 10%) is read as either: a code and a label that disagree draw no clear digit.",
+    "a": "At least 10% are read as 7s, and no more as 1s than as 7s: the code of the 7 still says "
+    "which digit it is.",
+    "b": "At least 10% are read as 1s, and more as 1s than as 7s: the label decides the digit, the "
+    "code keeps the style.",
+    "c": "Under 10% are read as 1s and under 10% as 7s: a code and a label that disagree draw no "
+    "clear digit.",
 }
 
 

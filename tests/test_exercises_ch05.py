@@ -209,9 +209,12 @@ def test_the_model_gets_the_digits_in_its_own_shape(held_out, shape):
 
     clean = keras.ops.convert_to_tensor(held_out.reshape((-1, *shape)))
 
-    class Lookup(keras.Model):  # returns the clean digits, in the shape it declares
+    class Lookup(keras.layers.Layer):  # returns the clean digits, in the shape it declares
         def call(self, inputs):
             return 0 * inputs + clean[: keras.ops.shape(inputs)[0]]
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
 
     inputs = keras.Input(shape)
     model = keras.Model(inputs, Lookup()(inputs))

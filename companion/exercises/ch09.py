@@ -168,9 +168,9 @@ def measured_negative_elbo(vae, images, seed=0):
 
 @checker
 def check_elbo_model(vae):
-    """Exercise 9.4: a trained VAE whose negative ELBO on held-out digits is below :data:`ELBO_TARGET`.
+    """Exercise 9.4: a trained VAE whose negative ELBO on held-out digits is below ``ELBO_TARGET``.
 
-    The checker loads test digits itself (the last :data:`ELBO_TEST_IMAGES` of MNIST, which the
+    The checker loads test digits itself (the last ``ELBO_TEST_IMAGES`` of MNIST, which the
     chapter never trains on), feeds them to the VAE in the shape its encoder declares, and
     measures the negative ELBO, in nats per image (one code sample per image, closed-form KL).
 
@@ -191,7 +191,7 @@ def check_elbo_model(vae):
 
 
 def active_units_outcome(active_beta_1, active_beta_8):
-    """The letter of :data:`ACTIVE_UNITS_CHOICES` that the measured counts show (Exercise 9.5).
+    """The letter of ``ACTIVE_UNITS_CHOICES`` that the measured counts show (Exercise 9.5).
 
     Args:
         active_beta_1: active units of the VAE trained with beta = 1.

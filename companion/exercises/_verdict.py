@@ -461,3 +461,18 @@ def call_for_number(function, signature, args):
     """
     result, verdict = call_learner_function(function, signature, args)
     return (None, verdict) if verdict is not None else as_number(result, signature)
+
+
+def measured_number(value, name, expected="one finite number", low=-math.inf, high=math.inf):
+    """``value`` as a float in [low, high], or a wrong Verdict asking for the experiment's measurement.
+
+    Prediction checkers read the numbers that their experiment's cell measured with it.
+    """
+    if isinstance(value, (bool, str)) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)) \
+            or np.size(value) != 1 or np.asarray(value).dtype.kind not in "iuf":
+        number = math.nan
+    else:
+        number = float(np.asarray(value, dtype="float64").reshape(-1)[0])
+    if not (math.isfinite(number) and low <= number <= high):
+        return wrong(f"pass `{name}` as the experiment's cell measured it, {expected}. Received: {shown(value)}.")
+    return number

@@ -5,6 +5,7 @@ import numpy as np
 
 from companion.exercises._measure import Target, held_out_mnist, model_input, model_output, not_a_model, verdict_on
 from companion.exercises._verdict import (
+    measured_number,
     Verdict,
     check_count,
     check_letters,
@@ -17,7 +18,6 @@ from companion.exercises._verdict import (
     unattempted,
     wrong,
 )
-from companion.exercises.ch05 import _measured_number
 
 _TRUE_STATEMENTS = frozenset("ace")
 _REREAD = (  # the sections the statements test
@@ -192,7 +192,7 @@ def check_optimiser_prediction(answer, sgd_accuracy, adam_accuracy):
     Returns:
         Verdict: whether the prediction held, with the measured numbers.
     """
-    measured = [_measured_number(value, name, "an accuracy between 0 and 1", low=0, high=1)
+    measured = [measured_number(value, name, "an accuracy between 0 and 1", low=0, high=1)
                 for name, value in (("sgd_accuracy", sgd_accuracy), ("adam_accuracy", adam_accuracy))]
     for verdict in measured:
         if isinstance(verdict, Verdict):

@@ -1,12 +1,11 @@
 """Checkers for the exercises of Chapter 5 (denoising autoencoders)."""
 
-import math
-import numbers
 
 import numpy as np
 
 from companion.exercises._measure import Target, held_out_mnist, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
+    measured_number,
     as_float_array,
     Verdict,
     call_learner_function,
@@ -15,7 +14,6 @@ from companion.exercises._verdict import (
     check_prediction,
     checker,
     correct,
-    shown,
     wrong,
 )
 
@@ -129,21 +127,6 @@ NOISE_TRANSFER_CHOICES = {
 _SAME_WITHIN = 0.5  # dB: a difference smaller than this counts as "about the same"
 
 
-def _measured_number(value, name, expected="one finite number", low=-math.inf, high=math.inf):
-    """``value`` as a float in [low, high], or a wrong Verdict asking for the experiment's measurement.
-
-    The prediction checkers of Chapters 4, 5 and 7 read their experiment's numbers with it.
-    """
-    if isinstance(value, (bool, str)) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)) \
-            or np.size(value) != 1 or np.asarray(value).dtype.kind not in "iuf":
-        number = math.nan
-    else:
-        number = float(np.asarray(value, dtype="float64").reshape(-1)[0])
-    if not (math.isfinite(number) and low <= number <= high):
-        return wrong(f"pass `{name}` as the experiment's cell measured it, {expected}. Received: {shown(value)}.")
-    return number
-
-
 def noise_transfer_outcome(gain):
     """The letter of Exercise 5.4 that a PSNR gain (output minus noisy input, in dB) bears out."""
     if gain > _SAME_WITHIN:
@@ -163,7 +146,7 @@ def check_noise_transfer(answer, noisy_psnr, denoised_psnr):
     Returns:
         Verdict: whether the prediction held, with the measured numbers.
     """
-    numbers = [_measured_number(value, name) for name, value in
+    numbers = [measured_number(value, name) for name, value in
                (("noisy_psnr", noisy_psnr), ("denoised_psnr", denoised_psnr))]
     for verdict in numbers:
         if isinstance(verdict, Verdict):

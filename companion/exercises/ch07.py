@@ -4,6 +4,7 @@ import numpy as np
 
 from companion.exercises._measure import Target, held_out_mnist, model_input, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
+    measured_number,
     Verdict,
     call_for_number,
     check_letters,
@@ -14,7 +15,6 @@ from companion.exercises._verdict import (
     learner_code,
     wrong,
 )
-from companion.exercises.ch05 import _measured_number
 
 _TRUE_STATEMENTS = frozenset("acd")
 _REREAD = ("The penalty", "Measuring contraction", "Tangent directions")  # the sections the statements test
@@ -121,7 +121,7 @@ def check_stronger_penalty(answer, norm, stronger_norm):
     Returns:
         Verdict: whether the prediction held, with the measured numbers.
     """
-    measured = [_measured_number(value, name, "one positive number", low=1e-12)
+    measured = [measured_number(value, name, "one positive number", low=1e-12)
                 for name, value in (("norm", norm), ("stronger_norm", stronger_norm))]
     for verdict in measured:
         if isinstance(verdict, Verdict):

@@ -4,7 +4,6 @@ import numpy as np
 
 from companion.exercises._measure import Target, encode, held_out_mnist, not_a_model, reconstruct, verdict_on
 from companion.exercises._verdict import (
-    Verdict,
     call_for_array,
     check_count,
     check_letters,

@@ -1,11 +1,13 @@
-"""Keep TensorFlow's native log lines out of the notebooks.
+"""Keep TensorFlow's native log lines, and one misleading warning, out of the notebooks.
 
 TensorFlow writes start-up notes (oneDNN, CUDA drivers) and, in 2.21, harmless
 "NodeDef mentions attribute" errors straight to file descriptor 2, which Jupyter
-shows under every cell. Python exceptions and warnings are not affected.
+shows under every cell. Python exceptions and warnings are not affected, except
+the retracing warning described in :class:`RetracingWarningFilter`.
 """
 
 import contextlib
+import logging
 import os
 import sys
 
@@ -37,4 +39,27 @@ def import_keras_quietly():
         import keras  # noqa: F401
 
 
+class RetracingWarningFilter(logging.Filter):
+    """Drop TensorFlow's "calls to ... triggered tf.function retracing" warning.
+
+    TensorFlow counts traces per Python function *code*, and Keras builds each
+    model's predict and train steps from the same code, so the first predict of
+    every new model counts as a retrace of one function. A chapter that trains
+    and measures a handful of models (a beta sweep, an exercise checker) thus
+    gets a 650-character warning about a loop that does not exist. Every other
+    message of the ``tensorflow`` logger passes.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def drop_retracing_warnings():
+    """Install :class:`RetracingWarningFilter` on the ``tensorflow`` logger (once)."""
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(existing, RetracingWarningFilter) for existing in logger.filters):
+        logger.addFilter(RetracingWarningFilter())
+
+
 import_keras_quietly()  # on import, before any companion module imports Keras
+drop_retracing_warnings()

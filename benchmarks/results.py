@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PAPERS_JSON = ROOT / "benchmarks" / "papers.json"
 TIMINGS_JSON = ROOT / "benchmarks" / "timings.json"
 COLAB_CHECK_JSON = ROOT / "benchmarks" / "colab_check.json"
+DEEP_AUTOENCODER_JSON = ROOT / "benchmarks" / "deep_autoencoder.json"
+HINTON_TEST_ERROR = 3.00  # Hinton & Salakhutdinov (2006), Fig. 2B: squared error per test image
 
 NOT_MEASURED = "*not measured*"
 DASH = "—"
@@ -141,6 +143,53 @@ def settings_table(papers):
                 "Measured": f"{entry['date'][:10]}, {entry['machine']['cpu_model']}" if "date" in entry else DASH}
                for entry in experiments_of(papers) for row in entry["rows"]]
     return pd.DataFrame(records, columns=["Experiment", "Settings", "Details", "Measured"])
+
+
+# --- the recipes for the deep autoencoder (deep_autoencoder.json) ---
+
+
+def recipes_of(curves):
+    """``(name, entry)`` of every recipe in ``curves`` (None: none), best final test error first."""
+    recipes = (curves or {}).get("recipes", {})
+    return sorted(recipes.items(), key=lambda item: item[1]["test_error"])
+
+
+def recipes_table(curves):
+    """One row per recipe: its final test error, its lowest on the way, the training error, the time."""
+    records = []
+    for name, entry in recipes_of(curves):
+        curve = entry["curve"]
+        lowest = min(range(len(curve["test_error"])), key=curve["test_error"].__getitem__)
+        records.append({
+            "Recipe": f"`{name}`",
+            "Settings": entry["settings"],
+            "Test error": f"{entry['test_error']:.2f}",
+            "Lowest on the way": f"{curve['test_error'][lowest]:.2f} (epoch {curve['epoch'][lowest]})",
+            "Training error": f"{curve['train_error'][-1]:.2f}",
+            "Ours / theirs": f"{entry['test_error'] / HINTON_TEST_ERROR:.3f}",
+            "Training time": duration_cell(entry["seconds"]),
+        })
+    columns = ["Recipe", "Settings", "Test error", "Lowest on the way", "Training error", "Ours / theirs",
+               "Training time"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def recipes_figure(curves):
+    """Test (solid) and training (dashed) error of every recipe against minutes of training, with the paper's line."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 3.6))
+    for name, entry in recipes_of(curves):
+        minutes = [seconds / 60 for seconds in entry["curve"]["seconds"]]
+        (line,) = axes.plot(minutes, entry["curve"]["test_error"], label=f"{name} (test)")
+        axes.plot(minutes, entry["curve"]["train_error"], linestyle="--", color=line.get_color(), linewidth=1)
+    axes.axhline(HINTON_TEST_ERROR, color="black", linewidth=1, linestyle=":")
+    axes.annotate("Hinton & Salakhutdinov (2006)", (0, HINTON_TEST_ERROR), xytext=(4, -12),
+                  textcoords="offset points", fontsize=8)
+    axes.set(xlabel="minutes of training", ylabel="squared error per image", ylim=(1, 8))
+    axes.legend(fontsize=8, title="dashed: training digits", title_fontsize=8)
+    figure.tight_layout()
+    return figure
 
 
 def machine_text(machine, versions=None):

@@ -85,6 +85,7 @@ def build_stacked_autoencoder(
     output_activation="sigmoid",
     corruption=None,
     code_regularizer=None,
+    batch_normalization=False,
     name="stacked_autoencoder",
 ):
     """Build a symmetric dense autoencoder: input-hidden...-code-...hidden-input.
@@ -108,6 +109,10 @@ def build_stacked_autoencoder(
         code_regularizer: optional regulariser of the codes, such as
             :class:`~companion.KLSparsity`; its value on each batch of codes is
             added to the loss by an :class:`ActivityPenalty` layer (Chapter 6).
+        batch_normalization: normalise every hidden layer's pre-activations
+            over the batch (Ioffe and Szegedy, 2015) before its activation;
+            the code and the output layers are left as they are. Used by the
+            deep autoencoder of ``benchmarks/deep_autoencoder.py``.
         name: name of the model; the sub-models are ``encoder`` and ``decoder``.
 
     Returns:
@@ -119,9 +124,16 @@ def build_stacked_autoencoder(
     """
     input_shape, hidden_sizes, code_size = _checks.architecture(input_shape, hidden_sizes, code_size)
 
+    def hidden(x, size, name):
+        if not batch_normalization:
+            return keras.layers.Dense(size, activation=activation, name=name)(x)
+        x = keras.layers.Dense(size, use_bias=False, name=name)(x)  # the normalisation's offset is the bias
+        x = keras.layers.BatchNormalization(name=f"{name}_normalized")(x)
+        return keras.layers.Activation(activation, name=f"{name}_activation")(x)
+
     inputs, x = flat_image_input(input_shape, corruption)
     for depth, size in enumerate(hidden_sizes, start=1):
-        x = keras.layers.Dense(size, activation=activation, name=f"encoder_hidden_{depth}")(x)
+        x = hidden(x, size, f"encoder_hidden_{depth}")
     codes = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)
     if code_regularizer is not None:
         codes = ActivityPenalty(code_regularizer, name="code_penalty")(codes)
@@ -130,7 +142,7 @@ def build_stacked_autoencoder(
     code_inputs = keras.Input(shape=(code_size,), name="code_input")
     y = code_inputs
     for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
-        y = keras.layers.Dense(size, activation=activation, name=f"decoder_hidden_{depth}")(y)
+        y = hidden(y, size, f"decoder_hidden_{depth}")
     y = keras.layers.Dense(math.prod(input_shape), activation=output_activation, name="reconstruction")(y)
     decoder = keras.Model(code_inputs, restore_image_shape(y, input_shape), name="decoder")
     return Autoencoder(encoder, decoder, name=name)

@@ -307,3 +307,54 @@ def test_a_chapter_timed_alone_in_full_mode_replaces_the_book_builds_time(result
     table = results.notebooks_table(timings, ["01_a", "02_b", "03_c"]).set_index("Chapter")
     assert list(table["Full mode"]) == [f"5{NBSP}min{NBSP}00{NBSP}s", f"4{NBSP}min{NBSP}10{NBSP}s",
                                         f"6{NBSP}min{NBSP}40{NBSP}s"]
+
+
+# --- the deep autoencoder's recipes (deep_autoencoder.json) ---
+
+
+def recipe(test_errors, train_errors, seconds=600.0):
+    epochs = list(range(1, len(test_errors) + 1))
+    return {"summary": "s", "settings": "a recipe", "epochs": len(epochs), "test_error": test_errors[-1],
+            "seconds": seconds, "curve": {"epoch": epochs, "seconds": [seconds * e / len(epochs) for e in epochs],
+                                          "test_error": test_errors, "train_error": train_errors}}
+
+
+def test_recipes_table_puts_the_best_first_and_shows_where_the_curve_was_lowest(results):
+    curves = {"recipes": {"overfits": recipe([5.0, 3.2, 3.6], [5.0, 2.9, 1.8]),
+                          "steady": recipe([5.0, 4.0, 3.1], [5.0, 3.9, 2.9])}}
+    table = results.recipes_table(curves)
+    assert list(table["Recipe"]) == ["`steady`", "`overfits`"]
+    assert list(table["Lowest on the way"]) == ["3.10 (epoch 3)", "3.20 (epoch 2)"]
+    assert list(table["Training error"]) == ["2.90", "1.80"]
+    assert list(table["Ours / theirs"]) == [f"{3.1 / 3.0:.3f}", f"{3.6 / 3.0:.3f}"]
+
+
+def test_recipes_figure_draws_test_and_training_curves_of_each_recipe_and_the_papers_line(results):
+    import matplotlib.pyplot as plt
+
+    figure = results.recipes_figure({"recipes": {"a": recipe([5.0, 4.0], [5.0, 3.5]),
+                                                 "b": recipe([6.0, 3.0], [6.0, 2.0], seconds=1200.0)}})
+    lines = figure.axes[0].get_lines()
+    assert len(lines) == 2 * 2 + 1  # two curves per recipe and the paper's error
+    assert [max(line.get_xdata()) for line in lines[:4]] == [20.0, 20.0, 10.0, 10.0]  # minutes; the best, b, first
+    assert [line.get_ydata()[0] for line in lines if line.get_linestyle() == ":"] == [results.HINTON_TEST_ERROR]
+    plt.close(figure)
+
+
+def test_shifted_copies_move_every_digit_by_at_most_one_pixel(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import deep_autoencoder
+
+    rng = np.random.default_rng(0)
+    digits = np.zeros((50, 28, 28), "float32")
+    digits[:, 4:24, 4:24] = rng.uniform(size=(50, 20, 20))  # ink away from the border, as in MNIST
+    flat = digits.reshape(50, -1)
+    out = deep_autoencoder.shifted_copies(flat, 2, seed=0)
+    assert out.shape == (150, 784)
+    np.testing.assert_array_equal(out[:50], flat)
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    for copy in (out[50:100], out[100:]):
+        for original, moved in zip(digits, copy.reshape(50, 28, 28)):
+            assert any(np.array_equal(np.roll(original, offset, axis=(0, 1)), moved) for offset in offsets)
+    moved_any = ~np.all(out[50:] == np.tile(flat, (2, 1)), axis=1)
+    assert moved_any.mean() > 0.7  # 8 of the 9 offsets move the digit

@@ -20,6 +20,11 @@ BUILDERS = {
     "stacked": (lambda: cp.build_stacked_autoencoder((784,), hidden_sizes=(128, 64), code_size=32),
                 dense_params(784, 128) + dense_params(128, 64) + dense_params(64, 32)
                 + dense_params(32, 64) + dense_params(64, 128) + dense_params(128, 784)),
+    # each normalised hidden layer: weights without bias, then scale, offset, moving mean and variance
+    "stacked_normalized": (lambda: cp.build_stacked_autoencoder((784,), hidden_sizes=(128, 64), code_size=32,
+                                                                batch_normalization=True),
+                           784 * 128 + 4 * 128 + 128 * 64 + 4 * 64 + dense_params(64, 32)
+                           + 32 * 64 + 4 * 64 + 64 * 128 + 4 * 128 + dense_params(128, 784)),
 }
 
 

@@ -314,7 +314,7 @@ def test_a_chapter_timed_alone_in_full_mode_replaces_the_book_builds_time(result
 
 def recipe(test_errors, train_errors, seconds=600.0):
     epochs = list(range(1, len(test_errors) + 1))
-    return {"summary": "s", "settings": "a recipe", "epochs": len(epochs), "test_error": test_errors[-1],
+    return {"settings": "a recipe", "epochs": len(epochs), "test_error": test_errors[-1],
             "seconds": seconds, "curve": {"epoch": epochs, "seconds": [seconds * e / len(epochs) for e in epochs],
                                           "test_error": test_errors, "train_error": train_errors}}
 

@@ -75,7 +75,7 @@ class Recipe:
 
 
 RECIPES = {
-    # The first row of the results page: Chapter 2's recipe at paper scale.
+    # The results page's first attempt: ReLU units and Adam with a cosine decay, as the chapters train.
     "relu_adam": Recipe(epochs=30, batch_size=128, learning_rate=1e-3),
     # The paper's logistic units, made trainable from random weights by batch normalisation;
     # Gaussian input noise against the overfitting that longer training brings.

@@ -154,6 +154,16 @@ def recipes_of(curves):
     return sorted(recipes.items(), key=lambda item: item[1]["test_error"])
 
 
+SHARED_SETTINGS = ("linear code, logistic output, cross-entropy, ", ", no pretraining")  # every recipe's
+
+
+def recipe_settings(settings):
+    """A recipe's settings without what every recipe shares (the page says it once)."""
+    for shared in SHARED_SETTINGS:
+        settings = settings.replace(shared, "")
+    return settings
+
+
 def recipes_table(curves):
     """One row per recipe: its final test error, its lowest on the way, the training error, the time."""
     records = []
@@ -162,7 +172,7 @@ def recipes_table(curves):
         lowest = min(range(len(curve["test_error"])), key=curve["test_error"].__getitem__)
         records.append({
             "Recipe": f"`{name}`",
-            "Settings": entry["settings"],
+            "Settings": recipe_settings(entry["settings"]),
             "Test error": f"{entry['test_error']:.2f}",
             "Lowest on the way": f"{curve['test_error'][lowest]:.2f} (epoch {curve['epoch'][lowest]})",
             "Training error": f"{curve['train_error'][-1]:.2f}",

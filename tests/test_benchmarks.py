@@ -329,9 +329,13 @@ def test_recipes_table_puts_the_best_first_and_shows_where_the_curve_was_lowest(
     assert list(table["Ours / theirs"]) == [f"{3.1 / 3.0:.3f}", f"{3.6 / 3.0:.3f}"]
 
 
-def test_recipes_table_leaves_out_the_settings_every_recipe_shares(results):
+def test_recipes_settings_leave_out_what_every_recipe_shares(results):
     settings = "ReLU hidden units, linear code, logistic output, cross-entropy, Adam 0.001, 30 epochs, no pretraining"
-    assert results.recipe_settings(settings) == "ReLU hidden units, Adam 0.001, 30 epochs"
+    curves = {"recipes": {"worse": {**recipe([4.0], [3.0]), "settings": "logistic hidden units, no pretraining"},
+                          "better": {**recipe([3.0], [2.0]), "settings": settings}}}
+    table = results.recipes_settings_table(curves)
+    assert list(table["Recipe"]) == ["`better`", "`worse`"]  # the order of the results table
+    assert list(table["Settings"]) == ["ReLU hidden units, Adam 0.001, 30 epochs", "logistic hidden units"]
 
 
 def test_recipes_figure_draws_test_and_training_curves_of_each_recipe_and_the_papers_line(results):

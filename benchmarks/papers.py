@@ -52,10 +52,10 @@ import deep_autoencoder
 import results
 
 SEED = 42
-CODE_SIZE = 30  # the code size of Hinton & Salakhutdinov's MNIST autoencoder
+CODE_SIZE = deep_autoencoder.CODE_SIZE  # Hinton & Salakhutdinov's code size, for PCA and the autoencoder alike
 
 # Numbers the sources report, on the metric of each row (the page's prose says where each comes from).
-HINTON_AUTOENCODER = 3.00  # squared error per test image, 784-1000-500-250-30, RBM-pretrained
+HINTON_AUTOENCODER = results.HINTON_TEST_ERROR  # 784-1000-500-250-30, RBM-pretrained (the recipes' figure uses it too)
 HINTON_PCA = 13.87  # the same for PCA with 30 components
 KINGMA_ELBO = -100.0  # test lower bound per binarised image, N_z = 20, read off Figure 2 (within a few nats)
 # The keras.io VAE example's mean loss per image in each of its 30 epochs (its `total_loss`

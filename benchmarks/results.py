@@ -21,7 +21,7 @@ PAPERS_JSON = ROOT / "benchmarks" / "papers.json"
 TIMINGS_JSON = ROOT / "benchmarks" / "timings.json"
 COLAB_CHECK_JSON = ROOT / "benchmarks" / "colab_check.json"
 DEEP_AUTOENCODER_JSON = ROOT / "benchmarks" / "deep_autoencoder.json"
-HINTON_TEST_ERROR = 3.00  # Hinton & Salakhutdinov (2006), Fig. 2B: squared error per test image
+HINTON_TEST_ERROR = 3.00  # Hinton & Salakhutdinov (2006), Fig. 2B: squared error per test image (papers.py's row)
 
 NOT_MEASURED = "*not measured*"
 DASH = "—"

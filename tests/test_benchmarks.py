@@ -367,3 +367,17 @@ def test_shifted_copies_move_every_digit_by_at_most_one_pixel(monkeypatch):
             assert any(np.array_equal(np.roll(original, offset, axis=(0, 1)), moved) for offset in offsets)
     moved_any = ~np.all(out[50:] == np.tile(flat, (2, 1)), axis=1)
     assert moved_any.mean() > 0.7  # 8 of the 9 offsets move the digit
+
+
+def test_committed_recipe_curves_are_labelled_with_the_recipes_as_written(results, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import deep_autoencoder
+
+    curves = results.read_json(results.DEEP_AUTOENCODER_JSON)
+    assert set(curves["recipes"]) == set(deep_autoencoder.RECIPES), "run the new recipe, or remove the old one"
+    for name, entry in curves["recipes"].items():
+        recipe = deep_autoencoder.RECIPES[name]
+        assert entry["settings"] == recipe.settings(), f"{name} changed since its curve was measured: run it again"
+        assert entry["curve"]["epoch"] == list(range(1, recipe.epochs + 1))
+    best = min(curves["recipes"], key=lambda name: curves["recipes"][name]["test_error"])
+    assert deep_autoencoder.RECORD == best, "papers.py's row should train the best recipe"

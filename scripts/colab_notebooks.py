@@ -8,8 +8,14 @@ This script writes ``colab/NN_name.ipynb`` from each ``notebooks/NN_name.ipynb``
   "(Author, year)", linked to the book's reference list;
 - API roles (``{py:func}``, ``{py:class}``, ...) become links to the book's API page;
 - links to the book's pages (``../book/references.md``) point to the published book;
-- the exercise directives become headings, and each solution's code cells are
-  Colab form cells, whose code stays hidden until the reader opens it;
+- the exercise directives become headings, and each solution (its text and its
+  code) becomes a section of its own under a heading "Solution N (click to
+  open)", listed in the notebook's ``metadata.colab.collapsed_sections``, so
+  Colab opens it folded: nothing of the answer shows until the reader unfolds
+  it. Colab folds a section from its heading cell down to the next heading of
+  the same or a higher level, so the text after a solution starts with one
+  (the next exercise's heading, the summary's, or a heading added here); the
+  code cells inside stay ordinary cells that "Run all" still runs;
 - the cells that the book hides (``remove-cell``: the checks of the chapter's
   claims) are form cells too; they still run.
 
@@ -42,7 +48,13 @@ ROLE = re.compile(r"\{([a-z]+(?::[a-z]+)?)\}`([^`]*)`")
 DIRECTIVE = re.compile(r"^```\{([a-z-]+)\}[ \t]*(.*?)\n((?::[a-z-]+:.*\n)*)(.*?)^```[ \t]*$",
                        re.MULTILINE | re.DOTALL)
 BOOK_LINK = re.compile(r"\]\((?:\.\./)?(book|notebooks)/([A-Za-z0-9_./-]+?)\.(?:md|ipynb)(#[^)]*)?\)")
-SOLUTION_TITLE = "#@title Solution (double-click to show the code)"
+SOLUTION_LEVEL = 4  # "#### Solution 1.2": below "## Exercises" and "### Exercise 1.2"
+SOLUTION_HEADING = "#" * SOLUTION_LEVEL + " Solution {number} (click to open)"
+AFTER_SOLUTION_HEADING = "#" * SOLUTION_LEVEL + " After the solution"
+SOLUTION_DIRECTIVE = re.compile(r"^```\{(solution-start|solution-end)\}([^\n]*)\n(?::[a-z-]+:.*\n)*```[ \t]*$",
+                                re.MULTILINE)
+EXERCISE_START = re.compile(r"^```\{exercise-start\}[ \t]*(\S+)[^\n]*\n((?::[a-z-]+:.*\n)*)", re.MULTILINE)
+HEADING = re.compile(r"^(#{1,6})[ \t]")
 CHECK_TITLE = "#@title Checks of the claims above (the book hides this cell)"
 
 
@@ -91,9 +103,7 @@ class Converter:
         name, argument, _options, body = match.groups()
         if name == "exercise-start":
             return f"### Exercise {argument.strip()}\n\n{body}".rstrip() + "\n"
-        if name == "solution-start":
-            return "**Solution.** Open the cell below to see it.\n"
-        if name in ("exercise-end", "solution-end"):
+        if name in ("exercise-end", "solution-start", "solution-end"):  # colab_version() folds solutions
             return ""
         title = argument.strip() or name.capitalize()
         quoted = "\n".join(f"> {line}" if line else ">" for line in body.rstrip().splitlines())
@@ -115,39 +125,93 @@ def form_cell(cell, title):
 def colab_version(notebook, converter):
     """The Colab version of one chapter (a new notebook; ``notebook`` is unchanged)."""
     colab = copy.deepcopy(notebook)
-    in_solution = False
+    with_ids = (colab.get("nbformat", 4), colab.get("nbformat_minor", 0)) >= (4, 5)
+    after_solution = False
     first_code = True  # the install cell: left as it is
-    cells = []
+    numbers = {}  # exercise label -> its number, "1.2"
+    cells, collapsed = [], []
+
+    def add(cell, cell_id=None):
+        nonlocal after_solution
+        if after_solution and not starts_section(cell, SOLUTION_LEVEL):
+            if cell["cell_type"] == "code" and cell["metadata"].get("cellView") == "form":
+                cells.append(cell)  # a hidden check of the solution: it may stay folded with it
+                return
+            cells.append(markdown_cell(AFTER_SOLUTION_HEADING, f"after-{collapsed[-1]}", with_ids))
+        after_solution = False
+        if cell_id is not None and with_ids:
+            cell["id"] = cell_id
+        cells.append(cell)
+
     for cell in colab["cells"]:
         source = "".join(cell["source"])
-        tags = cell["metadata"].get("tags", [])
+        tags = cell["metadata"].pop("tags", [])
+        cell["metadata"].pop("lines_to_next_cell", None)
         if cell["cell_type"] == "markdown":
-            in_solution = _in_solution_after(source, in_solution)
-            source = converter.markdown(source)
-            if not source:
-                continue
-            cell["source"] = source
-        elif cell["cell_type"] == "code":
+            for number, label in _exercise_numbers(source):
+                numbers[label] = number
+            start = 0
+            for piece, match in enumerate([*SOLUTION_DIRECTIVE.finditer(source), None]):
+                text = converter.markdown(source[start:match.start() if match else len(source)])
+                if text:
+                    part = copy.deepcopy(cell)
+                    part["source"] = text
+                    add(part, cell.get("id") if not piece else f"{cell.get('id', 'cell')}-{piece}"[:64])
+                if match is None:
+                    break
+                start = match.end()
+                if match.group(1) == "solution-end":
+                    after_solution = True
+                    continue
+                label = match.group(2).strip()
+                heading_id = re.sub(r"[^A-Za-z0-9_-]", "-", f"solution-{label}")[:64]
+                add(markdown_cell(SOLUTION_HEADING.format(number=numbers.get(label, label)), heading_id,
+                                  with_ids))
+                collapsed.append(heading_id)
+            continue
+        if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
             cell["source"] = source
-            if in_solution:
-                form_cell(cell, SOLUTION_TITLE)
-            elif "remove-cell" in tags and not first_code:
+            if "remove-cell" in tags and not first_code:
                 form_cell(cell, CHECK_TITLE)
             first_code = False
-        cell["metadata"].pop("tags", None)
-        cell["metadata"].pop("lines_to_next_cell", None)
-        cells.append(cell)
+        add(cell)
     colab["cells"] = cells
-    colab["metadata"]["colab"] = {"provenance": []}
+    colab["metadata"]["colab"] = {"provenance": [], "collapsed_sections": collapsed}
     return colab
 
 
-def _in_solution_after(source, in_solution):
-    """Whether the cells after this Markdown cell are inside a solution."""
-    for name in re.findall(r"^```\{(solution-start|solution-end)\}", source, flags=re.MULTILINE):
-        in_solution = name == "solution-start"
-    return in_solution
+def _exercise_numbers(source):
+    """``(number, label)`` of every exercise that starts in this Markdown source."""
+    for number, options in EXERCISE_START.findall(source):
+        label = re.search(r"^:label:[ \t]*(\S+)", options, flags=re.MULTILINE)
+        yield number, label.group(1) if label else number
+
+
+def markdown_cell(source, cell_id, with_ids):
+    """A new Markdown cell, with Colab's cell id (``metadata.id``; also ``id`` from nbformat 4.5)."""
+    cell = {"cell_type": "markdown", "metadata": {"id": cell_id}, "source": source}
+    if with_ids:
+        cell["id"] = cell_id
+    return cell
+
+
+def heading_level(line):
+    """The level of a Markdown heading line (``"### Exercise"``: 3), or None."""
+    match = HEADING.match(line)
+    return len(match.group(1)) if match else None
+
+
+def starts_section(cell, level):
+    """Whether ``cell`` is a Markdown cell that opens with a heading of ``level`` or higher.
+
+    Colab folds a section from its heading down to such a cell.
+    """
+    if cell["cell_type"] != "markdown":
+        return False
+    first = "".join(cell["source"]).lstrip("\n").split("\n", 1)[0]
+    found = heading_level(first)
+    return found is not None and found <= level
 
 
 def render(notebook):

@@ -33,10 +33,10 @@ import time
 from pathlib import Path
 
 import results
+from _common import COLAB_CHECK_JSON, ROOT, head_commit
 
-COLAB = results.ROOT / "colab"
-CONSTRAINTS = results.ROOT / "requirements" / "colab.txt"
-RESULT_JSON = results.ROOT / "benchmarks" / "colab_check.json"
+COLAB = ROOT / "colab"
+CONSTRAINTS = ROOT / "requirements" / "colab.txt"
 # What Colab has besides companion's dependencies that the chapters use (ipywidgets:
 # Chapter 9's explorer) or that runs them; their versions come from the constraints.
 COLAB_PACKAGES = ["ipykernel", "ipywidgets", "nbclient", "nbformat"]
@@ -65,7 +65,7 @@ def run(command, **kwargs):
 def build_wheel(folder):
     """A wheel of ``companion`` from this repository, in ``folder``."""
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder),
-         str(results.ROOT)])
+         str(ROOT)])
     return next(folder.glob("companion-*.whl"))
 
 
@@ -124,7 +124,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", nargs="+", default=["01", "09"], metavar="PREFIX",
                         help="the chapters to run, by the start of their names (default: 01 09)")
-    parser.add_argument("--output", type=Path, default=RESULT_JSON, help="the result's JSON file")
+    parser.add_argument("--output", type=Path, default=COLAB_CHECK_JSON, help="the result's JSON file")
     args = parser.parse_args(argv)
     if not os.environ.get("COMPANION_DATA"):
         parser.error("COMPANION_DATA must name the folder with mnist.npz: there is no download here")
@@ -161,10 +161,6 @@ def constraints_source():
         if line.startswith("# Source: "):
             return line.removeprefix("# Source: ")
     raise ValueError(f"{CONSTRAINTS} must name its source on a line '# Source: ...'")
-
-
-def head_commit():
-    return run(["git", "rev-parse", "--short", "HEAD"], cwd=results.ROOT).strip()
 
 
 if __name__ == "__main__":

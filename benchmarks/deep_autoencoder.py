@@ -27,8 +27,6 @@ import dataclasses
 import math
 import sys
 import time
-import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -38,10 +36,10 @@ import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
 import results
+from _common import (DEEP_AUTOENCODER_JSON, QUICK_SIZES, SEED, load_real_mnist, parse_with_quick_check,
+                     seed_everything)
 
-DEEP_AUTOENCODER_JSON = results.ROOT / "benchmarks" / "deep_autoencoder.json"
 HIDDEN_SIZES, CODE_SIZE = (1000, 500, 250), 30
-SEED = 42
 CURVE_IMAGES = 10_000  # training digits whose error is tracked next to the test error
 
 
@@ -154,12 +152,18 @@ def error(model, images):
     return cp.squared_error_per_image(images, model.predict(images, batch_size=1000, verbose=0))
 
 
+def recipe_for(name, epochs=None):
+    """Recipe ``name``, with ``epochs`` in place of its own count (and a warm-up shorter than them) if given."""
+    recipe = RECIPES[name]
+    if epochs is None:
+        return recipe
+    return dataclasses.replace(recipe, epochs=epochs, warmup_epochs=min(recipe.warmup_epochs, epochs - 1))
+
+
 def train_recipe(name, x_train, x_test, epochs=None):
     """Train recipe ``name`` (``epochs`` overrides its count); return the model and its entry for the JSON file."""
-    recipe = RECIPES[name]
-    if epochs is not None:
-        recipe = dataclasses.replace(recipe, epochs=epochs, warmup_epochs=min(recipe.warmup_epochs, epochs - 1))
-    cp.seed_everything(SEED)
+    recipe = recipe_for(name, epochs)
+    seed_everything()
     x = shifted_copies(x_train, recipe.shifted_copies, seed=SEED) if recipe.shifted_copies else x_train
     model = build(recipe)
     curve = Curve(x_test, x_train[:CURVE_IMAGES])
@@ -172,25 +176,12 @@ def train_recipe(name, x_train, x_test, epochs=None):
     return model, entry
 
 
-def load_digits(quick):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", cp.FallbackDataWarning)  # the record needs real MNIST
-        (x_train, _), (x_test, _) = cp.load_mnist(*((512, 256) if quick else (None, None)), flatten=True)
-    return x_train, x_test
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", nargs="+", choices=list(RECIPES), default=list(RECIPES), metavar="RECIPE",
                         help=f"recipes to run (default: all): {', '.join(RECIPES)}")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for TensorFlow (default: all)")
-    parser.add_argument("--quick", action="store_true", help="tiny subsets and one epoch (needs --output)")
-    parser.add_argument("--output", type=Path, help=f"curves JSON (default {DEEP_AUTOENCODER_JSON})")
-    args = parser.parse_args(argv)
-    if args.quick and (args.output is None or args.output.resolve() == DEEP_AUTOENCODER_JSON.resolve()):
-        parser.error(f"--quick needs an --output other than {DEEP_AUTOENCODER_JSON}. Received: --output {args.output}")
-    args.output = args.output or DEEP_AUTOENCODER_JSON
-    return args
+    return parse_with_quick_check(parser, argv, DEEP_AUTOENCODER_JSON, "curves JSON")
 
 
 def main(argv=None):
@@ -198,7 +189,7 @@ def main(argv=None):
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    x_train, x_test = load_digits(args.quick)
+    (x_train, _), (x_test, _) = load_real_mnist(*(QUICK_SIZES if args.quick else (None, None)))
     with threadpool_limits(args.threads):
         for name in args.recipe:
             print(f"{name}: {RECIPES[name].settings()}", flush=True)

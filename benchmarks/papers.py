@@ -33,8 +33,6 @@ import functools
 import os
 import sys
 import time
-import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -50,8 +48,9 @@ from threadpoolctl import threadpool_limits
 
 import deep_autoencoder
 import results
+from _common import (PAPERS_JSON, QUICK_SIZES, SEED, load_real_mnist, parse_with_quick_check,
+                     seed_everything)
 
-SEED = 42
 CODE_SIZE = deep_autoencoder.CODE_SIZE  # Hinton & Salakhutdinov's code size, for PCA and the autoencoder alike
 
 # Numbers the sources report, on the metric of each row (the page's prose says where each comes from).
@@ -90,17 +89,13 @@ FULL = {
     "semi_supervised": 15,  # of the VAE (M1) and of the contractive autoencoder
 }
 QUICK = dict.fromkeys(FULL, 1)
-QUICK_SIZES = (512, 256)  # training and test images of the quick check
 
 
 class Workbench:
     """The data of one run, its epochs, and the PCA fit that two experiments share."""
 
     def __init__(self, epochs, n_train=None, n_test=None):
-        with warnings.catch_warnings():
-            # numbers compared with papers must come from real MNIST, not the fallback digits
-            warnings.simplefilter("error", cp.FallbackDataWarning)
-            (self.x_train, self.y_train), (self.x_test, self.y_test) = cp.load_mnist(n_train, n_test, flatten=True)
+        (self.x_train, self.y_train), (self.x_test, self.y_test) = load_real_mnist(n_train, n_test)
         self.epochs = epochs
 
     @functools.cached_property
@@ -154,7 +149,7 @@ def predict(model, x):
 def linear_vs_pca(bench):
     """Chapter 1's linear autoencoder, trained as the chapter trains it, against PCA at code size 30."""
     epochs = bench.epochs["linear_vs_pca"]
-    cp.seed_everything(SEED)
+    seed_everything()
     start = time.perf_counter()
     model = cp.build_linear_autoencoder(input_shape=(784,), code_size=CODE_SIZE)
     cp.train(model, bench.x_train, loss="mse", epochs=epochs, batch_size=ch01.FULL["batch_size"],
@@ -218,7 +213,7 @@ def vae_dense(bench):
     """Kingma & Welling (2014): test ELBO on binarised digits of a VAE with 500 hidden units and 20 latents."""
     epochs = bench.epochs["vae_dense"]
     x_train, x_test = binarise(bench.x_train, seed=1), binarise(bench.x_test, seed=2)
-    cp.seed_everything(SEED)
+    seed_everything()
     start = time.perf_counter()
     model = cp.build_vae(input_shape=(784,), code_size=20, kind="dense", hidden_sizes=(500,), seed=SEED)
     cp.train(model, x_train, epochs=epochs, batch_size=100, learning_rate=1e-3)
@@ -246,7 +241,7 @@ def vae_conv(bench):
     if not 1 <= epochs <= len(KERAS_VAE_LOSS_BY_EPOCH):
         raise ValueError(f"The Keras example's log has {len(KERAS_VAE_LOSS_BY_EPOCH)} epochs to compare with. "
                          f"Received: epochs={epochs}")
-    cp.seed_everything(SEED)
+    seed_everything()
     images = np.concatenate([bench.x_train, bench.x_test]).reshape(-1, 28, 28, 1)
     start = time.perf_counter()
     model = cp.build_vae(input_shape=(28, 28, 1), code_size=2, kind="conv", filters=(32, 64), hidden_sizes=(16,),
@@ -307,7 +302,7 @@ def one_class_scores(bench, digit, epochs):
 def one_class(bench):
     """Ruff et al. (2018), Table 1: one-class AUROC on MNIST, every digit, against One-Class Deep SVDD."""
     epochs = bench.epochs["one_class"]
-    cp.seed_everything(SEED)
+    seed_everything()
     rows, dense, seconds = [], [], 0.0
     settings = (f"784-256-64-32 dense AE, sigmoid output, cross-entropy, Adam 0.001, batch 128, {epochs_text(epochs)} "
                 "on the normal digit's training images (90%), squared reconstruction error, pixels in [0, 1], one seed")
@@ -362,7 +357,7 @@ def svm_error(train, labels, test, test_labels):
 def semi_supervised(bench):
     """Kingma et al. (2014), Table 1: MNIST with 100, 600 and 1000 labels, codes of a VAE and of a CAE."""
     epochs = bench.epochs["semi_supervised"]
-    cp.seed_everything(SEED)
+    seed_everything()
     start = time.perf_counter()
     vae = cp.build_vae((784,), 50, hidden_sizes=(600, 600), seed=SEED, name="m1")
     cp.train(vae, bench.x_train, epochs=epochs, batch_size=100, learning_rate=1e-3)
@@ -450,17 +445,9 @@ def merge(previous, done, mode):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny subsets and one epoch, to check that everything runs (needs --output)")
     parser.add_argument("--only", nargs="+", choices=list(EXPERIMENTS), metavar="EXPERIMENT",
                         help=f"run only these experiments, keep the others' rows: {', '.join(EXPERIMENTS)}")
-    parser.add_argument("--output", type=Path, help=f"results JSON (default {results.PAPERS_JSON})")
-    args = parser.parse_args(argv)
-    if args.quick and (args.output is None or args.output.resolve() == results.PAPERS_JSON.resolve()):
-        parser.error(f"--quick needs an --output other than {results.PAPERS_JSON}: the committed results may not "
-                     f"be overwritten by the quick check. Received: --output {args.output}")
-    args.output = args.output or results.PAPERS_JSON
-    return args
+    return parse_with_quick_check(parser, argv, PAPERS_JSON, "results JSON")
 
 
 def main(argv=None):

@@ -16,11 +16,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-ROOT = Path(__file__).resolve().parents[1]
-PAPERS_JSON = ROOT / "benchmarks" / "papers.json"
-TIMINGS_JSON = ROOT / "benchmarks" / "timings.json"
-COLAB_CHECK_JSON = ROOT / "benchmarks" / "colab_check.json"
-DEEP_AUTOENCODER_JSON = ROOT / "benchmarks" / "deep_autoencoder.json"
+from _common import COLAB_CHECK_JSON, DEEP_AUTOENCODER_JSON, PAPERS_JSON, ROOT, TIMINGS_JSON  # noqa: F401 (the page's)
+
 HINTON_TEST_ERROR = 3.00  # Hinton & Salakhutdinov (2006), Fig. 2B: squared error per test image (papers.py's row)
 
 NOT_MEASURED = "*not measured*"

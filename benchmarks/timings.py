@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 
 import results
+from _common import ALL, ROOT, TIMINGS_JSON, head_commit, select_chapters
 
 PARTS = ("fast-notebooks", "full-notebooks", "test-command", "book-build", "book-rebuild")
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
@@ -68,19 +69,13 @@ def parse_notebook_times(log):
     return times
 
 
-def select_notebooks(prefixes):
-    """The notebooks whose names start with one of ``prefixes`` (all if none given).
+def select_notebooks(ids):
+    """The notebooks of these chapter ids (``09`` is not ``09b``), all if none given.
 
     Raises:
-        ValueError: if no notebook matches.
+        ValueError: for an id that no notebook has.
     """
-    paths = sorted((results.ROOT / "notebooks").glob("*.ipynb"))
-    if prefixes:
-        paths = [path for path in paths if any(path.name.startswith(prefix) for prefix in prefixes)]
-    if not paths:
-        raise ValueError(f"No notebook in notebooks/ starts with any of {prefixes}. Received: --notebooks "
-                         f"{' '.join(prefixes)}")
-    return paths
+    return select_chapters(ROOT / "notebooks", ids or [ALL])
 
 
 @contextlib.contextmanager
@@ -126,19 +121,12 @@ def time_notebooks(paths, repeats, *, fast):
     return measured
 
 
-def head_commit():
-    """The short hash of this repository's last commit."""
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=results.ROOT, capture_output=True,
-                            text=True, check=True)
-    return result.stdout.strip()
-
-
 def clean_environment(pip_cache):
     """The environment of a fresh clone's command: no trace of this repository's ``.venv``."""
     env = dict(os.environ)
     for name in ("VIRTUAL_ENV", "PYTHONHOME", "COMPANION_FAST"):
         env.pop(name, None)
-    venv = str(results.ROOT / ".venv")
+    venv = str(ROOT / ".venv")
     env["PATH"] = os.pathsep.join(entry for entry in env.get("PATH", "").split(os.pathsep)
                                   if not entry.startswith(venv))
     if not pip_cache:
@@ -152,7 +140,7 @@ def fresh_clone():
     workdir = Path(tempfile.mkdtemp(prefix="autoencoders-timing-"))
     clone = workdir / "autoencoders"
     try:
-        subprocess.run(["git", "clone", "--quiet", str(results.ROOT), str(clone)], check=True)
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         yield clone
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -221,11 +209,11 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="the parts to time")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each notebook in fast mode")
-    parser.add_argument("--notebooks", nargs="+", metavar="PREFIX",
-                        help="only the notebooks whose names start with these, e.g. 01 05")
+    parser.add_argument("--notebooks", nargs="+", metavar="ID",
+                        help="only the notebooks of these chapter ids (the name before the first '_'), e.g. 01 09b")
     parser.add_argument("--pip-cache", action="store_true",
                         help="let the fresh clones' installs use pip's cache (a fresh machine has none)")
-    parser.add_argument("--output", type=Path, default=results.TIMINGS_JSON, help="timings JSON")
+    parser.add_argument("--output", type=Path, default=TIMINGS_JSON, help="timings JSON")
     parser.add_argument("--logs", type=Path, help="folder for the logs of the fresh clones (default: a new "
                                                   "temporary folder)")
     args = parser.parse_args(argv)

@@ -12,19 +12,25 @@ The steps:
    fast mode (``COMPANION_FAST=1``).
 
 A chapter fails if it reads a file of the repository, imports a package that
-the environment lacks, or raises. The result goes to
-``benchmarks/colab_check.json``, which the results page shows. The data come
+the environment lacks, or raises. The results go to
+``benchmarks/colab_check.json``, which the results page shows, after every
+chapter: each chapter's result replaces its earlier one, with the date, commit
+and versions of its run, and the chapters not run keep theirs. The data come
 from ``COMPANION_DATA`` as in the tests (Colab downloads them).
 
+Chapters are named by their ids, the name before the first ``_`` (``09`` is
+``09_variational_autoencoder``, ``09b`` is ``09b_vae_measured``), or ``all``:
+
     COMPANION_DATA=/path/to/folder .venv/bin/python benchmarks/colab_check.py --chapters 01 09
+    COMPANION_DATA=/path/to/folder nice -n 5 .venv/bin/python benchmarks/colab_check.py --chapters all
 
 It takes about 5 minutes for the install (TensorFlow's wheel is large) and a
 minute or two per chapter. Not part of the test command.
 """
 
 import argparse
+import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -33,7 +39,8 @@ import time
 from pathlib import Path
 
 import results
-from _common import COLAB_CHECK_JSON, ROOT, head_commit
+from _common import ALL, COLAB_CHECK_JSON, ROOT, chapter_id, head_commit
+from _common import select_chapters as select_chapters_in
 
 COLAB = ROOT / "colab"
 CONSTRAINTS = ROOT / "requirements" / "colab.txt"
@@ -83,7 +90,6 @@ def installed_versions(python):
     """``{package: version}`` of :data:`REPORTED` in the environment of ``python``."""
     code = ("import importlib.metadata as m, json, sys; "
             "print(json.dumps({name: m.version(name) for name in sys.argv[1:]}))")
-    import json
     return json.loads(run([str(python), "-c", code, *REPORTED]))
 
 
@@ -104,55 +110,73 @@ def run_chapter(python, chapter, workdir):
     return False, None, (result.stdout + result.stderr)[-2000:]
 
 
-def select_chapters(prefixes):
-    """The Colab versions whose names start with one of ``prefixes``.
+def select_chapters(ids):
+    """The Colab versions of these chapter ids, each once: ``09`` is ``09_...``, not ``09b_...``; ``all``: every one.
 
     Raises:
-        ValueError: if one matches no file.
+        ValueError: for an id that no Colab version has; the message lists the valid ids.
     """
-    chapters = []
-    for prefix in prefixes:
-        found = sorted(COLAB.glob(f"{prefix}*.ipynb"))
-        if not found:
-            raise ValueError(f"no Colab version in colab/ starts with {prefix!r} "
-                             "(run scripts/colab_notebooks.py). Received: --chapters " + " ".join(prefixes))
-        chapters.extend(found)
-    return chapters
+    try:
+        return select_chapters_in(COLAB, ids)
+    except ValueError as error:
+        raise ValueError(f"{error} (the Colab versions come from scripts/colab_notebooks.py)") from None
 
 
-def main(argv=None):
+def merge(previous, this_run, outcome):
+    """The results file: ``this_run`` (date, commit, versions...), its chapters' ``outcome``, and the chapters of
+    ``previous`` that it did not run, each with the run it comes from; chapters without a Colab version are dropped.
+    """
+    chapters = {name: entry for name, entry in results.colab_check_chapters(previous).items()
+                if (COLAB / f"{name}.ipynb").exists()}
+    chapters.update({name: {**entry, **{key: this_run[key] for key in results.COLAB_RUN_FIELDS}}
+                     for name, entry in outcome.items()})
+    return {**this_run, "chapters": dict(sorted(chapters.items()))}
+
+
+def parse_args(argv):
+    ids = " ".join(chapter_id(path) for path in sorted(COLAB.glob("*.ipynb")))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapters", nargs="+", default=["01", "09"], metavar="PREFIX",
-                        help="the chapters to run, by the start of their names (default: 01 09)")
-    parser.add_argument("--output", type=Path, default=COLAB_CHECK_JSON, help="the result's JSON file")
+    parser.add_argument("--chapters", nargs="+", default=["01", "09"], metavar="ID",
+                        help=f"the chapters to run, by their ids (the name before the first '_'): {ids}, or "
+                             f"{ALL} (default: 01 09)")
+    parser.add_argument("--output", type=Path, default=COLAB_CHECK_JSON,
+                        help="the results' JSON file; the chapters not run keep their earlier results")
     args = parser.parse_args(argv)
     if not os.environ.get("COMPANION_DATA"):
         parser.error("COMPANION_DATA must name the folder with mnist.npz: there is no download here")
     try:
-        chapters = select_chapters(args.chapters)
+        args.chapters = select_chapters(args.chapters)
     except ValueError as error:
         parser.error(str(error))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="colab-check-"))
+    outcome = {}
     try:
         start = time.perf_counter()
         python = colab_environment(workdir / "venv", build_wheel(workdir / "wheel"))
-        install_seconds = time.perf_counter() - start
-        outcome = {}
-        for chapter in chapters:
+        this_run = {"date": results.now(), "commit": head_commit(), "python": installed_python(python),
+               "versions": installed_versions(python), "constraints": constraints_source(),
+               "install_seconds": time.perf_counter() - start}
+        for chapter in args.chapters:
             passed, seconds, message = run_chapter(python, chapter, workdir)
             print(f"{chapter.name}: {'passed' if passed else 'FAILED'}"
                   f"{f' in {seconds:.0f} s' if passed else ''}\n{message}", flush=True)
             outcome[chapter.stem] = {"passed": passed, "seconds": seconds, "message": message}
-        versions = installed_versions(python)
+            # after every chapter, so that a long run that stops keeps what it has checked
+            results.write_json(args.output, merge(results.read_json(args.output), this_run, outcome))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results.write_json(args.output, {
-        "date": results.now(), "commit": head_commit(), "python": platform.python_version(),
-        "versions": versions, "install_seconds": install_seconds, "chapters": outcome,
-        "constraints": constraints_source(),
-    })
     print(f"wrote {args.output}")
     return 0 if all(entry["passed"] for entry in outcome.values()) else 1
+
+
+def installed_python(python):
+    """The version of the environment's Python, e.g. ``3.11.7``."""
+    return run([str(python), "-c", "import platform; print(platform.python_version())"]).strip()
 
 
 def constraints_source():

@@ -314,19 +314,45 @@ def notebook_names():
 # --- the chapters as Colab runs them (colab_check.json) ---
 
 
+COLAB_RUN_FIELDS = ("date", "commit", "python", "versions", "constraints")  # what each chapter's run records
+
+
+def colab_check_chapters(check):
+    """``{chapter: result}`` of ``check`` (None: none), in order, each with the run it comes from.
+
+    A chapter carries the :data:`COLAB_RUN_FIELDS` of its own run; in a file
+    written before they were kept per chapter, it takes the file's.
+    """
+    check = check or {}
+    run = {key: check[key] for key in COLAB_RUN_FIELDS if key in check}
+    return {name: {**run, **entry} for name, entry in sorted((check.get("chapters") or {}).items())}
+
+
+def colab_environment_text(entry):
+    """``Python 3.11.7 and tensorflow 2.20.0, keras 3.13.2; constraints ...``."""
+    versions = ", ".join(f"{name} {version}" for name, version in entry["versions"].items())
+    return f"Python {entry['python']} and {versions}; constraints {entry['constraints']}"
+
+
 def colab_check_summary(check):
-    """When the check ran, with which Python and which versions of the main packages."""
-    if not check:
+    """When the chapters ran, with which Python and which versions of the main packages."""
+    chapters = colab_check_chapters(check).values()
+    if not chapters:
         return f"The Colab-like check is {NOT_MEASURED} yet."
-    versions = ", ".join(f"{name} {version}" for name, version in check["versions"].items())
-    return (f"Run on {check['date'][:10]} (commit `{check['commit']}`) with Python {check['python']} and "
-            f"{versions}; constraints {check['constraints']}.")
+    dates = sorted(entry["date"][:10] for entry in chapters)
+    when = f"on {dates[0]}" if dates[0] == dates[-1] else f"from {dates[0]} to {dates[-1]}"
+    environments = list(dict.fromkeys(colab_environment_text(entry) for entry in chapters))
+    if len(environments) == 1:
+        return f"Run {when} with {environments[0]}."
+    return (f"Run {when} in {len(environments)} environments (the table says when each chapter ran): "
+            + "; ".join(f"({number}) {text}" for number, text in enumerate(environments, 1)) + ".")
 
 
 def colab_check_table(check):
-    """Each chapter that the check ran: passed or failed, and its time in fast mode."""
+    """Each chapter that the check ran: passed or failed, its time in fast mode, and when (date and commit)."""
     records = [{"Chapter": f"{{doc}}`/notebooks/{name}`" if (ROOT / "notebooks" / f"{name}.ipynb").exists() else name,
                 "Result": "passed" if entry["passed"] else "**failed**",
-                "Time, fast mode": duration_cell(entry["seconds"]) if entry["passed"] else DASH}
-               for name, entry in sorted(((check or {}).get("chapters") or {}).items())]
-    return pd.DataFrame(records, columns=["Chapter", "Result", "Time, fast mode"])
+                "Time, fast mode": duration_cell(entry["seconds"]) if entry["passed"] else DASH,
+                "Run": f"{entry['date'][:10]}, `{entry['commit']}`"}
+               for name, entry in colab_check_chapters(check).items()]
+    return pd.DataFrame(records, columns=["Chapter", "Result", "Time, fast mode", "Run"])

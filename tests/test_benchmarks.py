@@ -276,28 +276,85 @@ def test_fresh_clone_runs_the_last_commit_then_is_removed(timings, tmp_path):
     assert not clone.exists()
 
 
+COLAB_RUN = {"date": "2026-11-29T23:00:00+00:00", "commit": "abc1234", "python": "3.11.7",
+             "versions": {"tensorflow": "2.20.0", "keras": "3.13.2"}, "constraints": "From Colab's list"}
+
+
+@pytest.fixture
+def colab_check(results):
+    import colab_check
+
+    return colab_check
+
+
 def test_colab_check_result_is_shown_per_chapter(results):
-    check = {"date": "2026-11-29T23:00:00+00:00", "commit": "abc1234", "python": "3.11.7",
-             "versions": {"tensorflow": "2.20.0", "keras": "3.13.2"}, "constraints": "From Colab's list",
+    check = {**COLAB_RUN,  # as the file was before each chapter kept its own run: the file's run is every chapter's
              "chapters": {"01_linear_autoencoder_pca": {"passed": True, "seconds": 42.0, "message": ""},
                           "09_gone": {"passed": False, "seconds": None, "message": "ModuleNotFoundError"}}}
     table = results.colab_check_table(check).set_index("Result")
     assert list(table["Time, fast mode"]) == [f"42{NBSP}s", "—"]
     assert table.index.tolist() == ["passed", "**failed**"]
     assert table.loc["passed", "Chapter"] == "{doc}`/notebooks/01_linear_autoencoder_pca`"
+    assert list(table["Run"]) == ["2026-11-29, `abc1234`"] * 2
     summary = results.colab_check_summary(check)
-    assert "2026-11-29" in summary and "tensorflow 2.20.0, keras 3.13.2" in summary and "Python 3.11.7" in summary
+    assert summary == ("Run on 2026-11-29 with Python 3.11.7 and tensorflow 2.20.0, keras 3.13.2; constraints "
+                       "From Colab's list.")
     assert results.colab_check_summary(None) == "The Colab-like check is *not measured* yet."
     assert results.colab_check_table(None).empty
 
 
-def test_colab_check_refuses_a_chapter_that_does_not_exist(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import colab_check
+def test_colab_check_selects_each_chapter_once_by_its_exact_id(results, tmp_path):
+    import _common
 
-    with pytest.raises(ValueError, match="no Colab version in colab/ starts with '99'"):
-        colab_check.select_chapters(["01", "99"])
-    assert [path.name[:2] for path in colab_check.select_chapters(["01"])] == ["01"]
+    for name in ("01_a", "09_b", "09b_c", "10_d"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    names = [path.stem for path in _common.select_chapters(tmp_path, ["09", "09b", "01", "09"])]
+    assert names == ["09_b", "09b_c", "01_a"]  # 09 is not 09b; asked twice, run once
+    assert [path.stem for path in _common.select_chapters(tmp_path, ["all"])] == ["01_a", "09_b", "09b_c", "10_d"]
+    with pytest.raises(ValueError, match=r"chapter id '9', '1'; the valid ids are 01 09 09b 10 \(or all\)"):
+        _common.select_chapters(tmp_path, ["01", "9", "1"])
+
+
+def test_colab_check_can_run_every_chapter_named_on_the_command_line(colab_check, monkeypatch, capsys):
+    every = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "09b", "10", "11", "12", "13"]
+    monkeypatch.setenv("COMPANION_DATA", "/nowhere")  # parse_args checks only that it is set
+    chosen = colab_check.parse_args(["--chapters", *every]).chapters
+    assert [path.name.split("_")[0] for path in chosen] == every
+    assert len({path.stem for path in chosen}) == len(every)  # one folder each: no FileExistsError
+    assert set(chosen) <= set(colab_check.parse_args(["--chapters", "all"]).chapters)
+    assert all(path.parent == colab_check.COLAB for path in chosen)
+
+    with pytest.raises(SystemExit):
+        colab_check.parse_args(["--chapters", "01", "99"])
+    error = capsys.readouterr().err
+    assert "'99'" in error and "09 09b 10" in error and "scripts/colab_notebooks.py" in error
+    with pytest.raises(SystemExit) as help_exit:
+        colab_check.parse_args(["--help"])
+    assert help_exit.value.code == 0 and "09b" in capsys.readouterr().out
+
+
+def test_colab_check_merges_a_run_into_the_earlier_results_per_chapter(colab_check):
+    earlier = {**COLAB_RUN, "install_seconds": 60.0, "chapters": {
+        "01_linear_autoencoder_pca": {"passed": True, "seconds": 60.0, "message": ""},
+        "09_variational_autoencoder": {"passed": False, "seconds": None, "message": "boom"},
+        "99_removed_since": {"passed": True, "seconds": 1.0, "message": ""}}}
+    later = {**COLAB_RUN, "date": "2026-12-01T10:00:00+00:00", "commit": "def5678",
+             "versions": {"tensorflow": "2.21.0", "keras": "3.14.0"}, "install_seconds": 50.0}
+    merged = colab_check.merge(earlier, later, {
+        "09_variational_autoencoder": {"passed": True, "seconds": 80.0, "message": ""},
+        "09b_vae_measured": {"passed": True, "seconds": 70.0, "message": ""}})
+
+    chapters = merged["chapters"]
+    assert list(chapters) == ["01_linear_autoencoder_pca", "09_variational_autoencoder", "09b_vae_measured"]
+    assert chapters["01_linear_autoencoder_pca"] == {**earlier["chapters"]["01_linear_autoencoder_pca"],
+                                                     **COLAB_RUN}  # kept, with the run it comes from
+    assert chapters["09_variational_autoencoder"]["passed"] and chapters["09_variational_autoencoder"]["commit"] == \
+        "def5678"
+    assert merged["install_seconds"] == 50.0 and merged["commit"] == "def5678"
+    assert colab_check.merge(None, later, {})["chapters"] == {}
+    summary = colab_check.results.colab_check_summary(merged)
+    assert summary.startswith("Run from 2026-11-29 to 2026-12-01 in 2 environments")
+    assert "tensorflow 2.20.0" in summary and "tensorflow 2.21.0" in summary
 
 
 def test_a_chapter_timed_alone_in_full_mode_replaces_the_book_builds_time(results):

@@ -27,6 +27,16 @@ then in the idx files of Debian's ``dataset-fashion-mnist`` package, then in
 Keras' cache or download; it has no fallback. The idx files are read and
 checked like an ``.npz`` file.
 
+A file is read and checked once per process: the splits of each file
+(``COMPANION_DATA``'s ``.npz``, Debian's idx files) are kept in memory, keyed
+on the file's resolved path, size, modification time (in nanoseconds) and
+inode, so a second ``load_mnist`` costs a copy rather than a decompression and
+a SHA-256, and a file that is replaced or rewritten is read and checked anew.
+The loaders return copies of the kept arrays (fresh float32 arrays when
+``scale=True``), so a notebook may change what it gets (``y[y == 9] = 0``)
+without changing what the next call returns; read-only views would be as
+safe but would break such code with an error about read-only memory.
+
 ``load_image_patches`` cuts colour patches from the two photographs that
 scikit-learn ships, so it works offline.
 """
@@ -325,7 +335,44 @@ def _open_npz(path):
     return loaded
 
 
-def _identify(x_test, y_test):
+_FILE_CACHE = {}  # (reader, stamps of the files) -> (splits, read-only, and the test split's fingerprint)
+
+
+def _file_stamps(paths):
+    """What tells a file's versions apart: resolved path, size, modification time (ns), inode."""
+    stamps = []
+    for path in paths:
+        status = Path(path).stat()
+        stamps.append((str(Path(path).resolve()), status.st_size, status.st_mtime_ns, status.st_ino))
+    return tuple(stamps)
+
+
+def _read_once(reader, source, files):
+    """``reader(source)`` for these ``files``, read and validated once per version of the files.
+
+    Returns:
+        ``(splits, fingerprint)``: the splits as read-only arrays, and the
+        fingerprint of their test split (see :func:`_fingerprint`), so that
+        the identity check compares it with :data:`KNOWN_TEST_SPLITS` on every
+        call without hashing the images again. A file that fails to read or
+        validate is not kept: it raises again on the next call.
+    """
+    key = (reader.__name__, _file_stamps(files))
+    if key not in _FILE_CACHE:
+        splits = reader(source)
+        for array in (array for split in splits for array in split):
+            array.flags.writeable = False
+        _FILE_CACHE[key] = (splits, _fingerprint(*splits[1]))
+    return _FILE_CACHE[key]
+
+
+def _fingerprint(x_test, y_test):
+    """The SHA-256 of the test images' bytes and the number of test images per label."""
+    digest = hashlib.sha256(np.ascontiguousarray(x_test, dtype=np.uint8).tobytes()).hexdigest()
+    return digest, tuple(int(count) for count in np.bincount(y_test, minlength=10))
+
+
+def _identify(x_test, y_test, fingerprint=None):
     """The name of the data set whose test split this is, by content, or None.
 
     Compares the SHA-256 of the images' bytes and the number of images per
@@ -334,24 +381,24 @@ def _identify(x_test, y_test):
     Args:
         x_test: the 10,000 test images, uint8 ``(10000, 28, 28)``.
         y_test: their labels 0..9.
+        fingerprint: their :func:`_fingerprint`, if already known.
 
     Returns:
         ``"MNIST"``, ``"Fashion-MNIST"`` or None.
     """
-    digest = hashlib.sha256(np.ascontiguousarray(x_test, dtype=np.uint8).tobytes()).hexdigest()
-    counts = tuple(int(count) for count in np.bincount(y_test, minlength=10))
+    fingerprint = fingerprint or _fingerprint(x_test, y_test)
     for name, known in KNOWN_TEST_SPLITS.items():
-        if (digest, counts) == known:
+        if fingerprint == known:
             return name
     return None
 
 
-def _check_identity(path, expected, splits):
+def _check_identity(path, expected, splits, fingerprint=None):
     """Raise unless a full-size data set is ``expected`` by content; smaller ones are not checked."""
     (x_train, _), (x_test, y_test) = splits
     if (len(x_train), len(x_test)) != FULL_SIZE:
         return
-    found = _identify(x_test, y_test)
+    found = _identify(x_test, y_test, fingerprint)
     if found == expected:
         return
     if found is None:
@@ -385,12 +432,13 @@ def _load_dataset(name, filename, keras_module, fallback, idx_folder=None):
     """The splits of ``name`` from ``COMPANION_DATA``, ``idx_folder``, Keras, or ``fallback``."""
     folder = data_home()
     if folder is not None and (folder / filename).exists():
-        splits = read_npz_dataset(folder / filename)
-        _check_identity(folder / filename, name, splits)
+        splits, fingerprint = _read_once(read_npz_dataset, folder / filename, [folder / filename])
+        _check_identity(folder / filename, name, splits, fingerprint)
         return splits
     if idx_folder is not None and idx_folder.is_dir():
-        splits = read_idx_dataset(idx_folder)
-        _check_identity(idx_folder, name, splits)
+        files = [_idx_path(idx_folder, stem) for stem in IDX_FILES.values()]
+        splits, fingerprint = _read_once(read_idx_dataset, idx_folder, files)
+        _check_identity(idx_folder, name, splits, fingerprint)
         return splits
     try:
         splits = keras_module.load_data()
@@ -463,20 +511,18 @@ def _check_options(n_train, n_test, flatten, scale):
 
 
 def _prepare(splits, n_train, n_test, flatten, scale):
-    """The first ``n_train`` and ``n_test`` images (None: all), formatted."""
+    """The first ``n_train`` and ``n_test`` images (None: all), formatted: new arrays, never the kept ones."""
     (x_train, y_train), (x_test, y_test) = splits
     return (
-        (_format(x_train[:n_train], flatten, scale), y_train[:n_train]),
-        (_format(x_test[:n_test], flatten, scale), y_test[:n_test]),
+        (_format(x_train[:n_train], flatten, scale), y_train[:n_train].copy()),
+        (_format(x_test[:n_test], flatten, scale), y_test[:n_test].copy()),
     )
 
 
 def _format(images, flatten, scale):
     if flatten:
         images = images.reshape(len(images), -1)
-    if scale:
-        images = images.astype("float32") / 255.0
-    return images
+    return images.astype("float32") / 255.0 if scale else images.copy()
 
 
 def add_gaussian_noise(images, level=0.3, *, seed=0):

@@ -2,6 +2,7 @@
 
 import hashlib
 import http.client
+import os
 import urllib.error
 import warnings
 from pathlib import Path
@@ -395,3 +396,85 @@ def test_the_installed_debian_package_is_fashion_mnist(monkeypatch):
     monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", INSTALLED_PACKAGE)
     (x_train, _), (x_test, y_test) = cp.load_fashion_mnist(scale=False)
     assert (len(x_train), len(x_test)) == data.FULL_SIZE and data._identify(x_test, y_test) == "Fashion-MNIST"
+
+
+# --- each file is read and checked once per process ---
+
+
+@pytest.fixture
+def count_reads(monkeypatch):
+    """How many times each file is read: counts calls of the npz and idx readers."""
+    reads = []
+    for name in ("read_npz_dataset", "read_idx_dataset"):
+        original = getattr(data, name)
+
+        def counted(source, original=original):
+            reads.append(Path(source))
+            return original(source)
+
+        counted.__name__ = original.__name__  # the cache is keyed on the reader's name
+        monkeypatch.setattr(data, name, counted)
+    return reads
+
+
+def test_a_second_load_does_not_read_the_file_again(data_dir, fake_splits, count_reads):
+    write_npz(data_dir, fake_splits)
+    first = cp.load_mnist(scale=False)
+    second = cp.load_mnist(scale=False, n_train=3)
+    assert len(count_reads) == 1
+    np.testing.assert_array_equal(second[0][0], first[0][0][:3])
+
+
+def test_a_replaced_file_is_read_and_checked_again(data_dir, fake_splits, count_reads):
+    path = write_npz(data_dir, fake_splits)
+    assert cp.load_mnist(scale=False)[0][1][0] == fake_splits["y_train"][0]
+    fake_splits["y_train"] = (fake_splits["y_train"] + 1) % 10  # same size, other content
+    write_npz(data_dir, fake_splits)
+    stamp = path.stat()
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000))  # a clock coarser than the writes
+    np.testing.assert_array_equal(cp.load_mnist(scale=False)[0][1], fake_splits["y_train"])
+    assert len(count_reads) == 2
+    fake_splits["y_test"][0] = 12  # a broken file replaces a good one: the error comes, not the old arrays
+    write_npz(data_dir, fake_splits)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 2_000_000))
+    with pytest.raises(cp.InvalidDataFileError, match="labels outside 0..9"):
+        cp.load_mnist()
+
+
+def test_each_test_file_is_its_own(tmp_path, monkeypatch, fake_splits, count_reads):
+    for index in range(2):  # two folders, as two tests' tmp_path
+        folder = tmp_path / f"run{index}"
+        folder.mkdir()
+        fake_splits["y_test"][:] = index
+        write_npz(folder, fake_splits)
+        monkeypatch.setenv("COMPANION_DATA", str(folder))
+        assert set(cp.load_mnist()[1][1]) == {index}
+    assert len(count_reads) == 2
+
+
+def test_callers_cannot_change_what_the_next_caller_gets(data_dir, fake_splits):
+    write_npz(data_dir, fake_splits)
+    for options in ({"scale": False}, {"scale": False, "flatten": True}, {"scale": True}):
+        (x_train, y_train), (x_test, y_test) = cp.load_mnist(**options)
+        for array in (x_train, y_train, x_test, y_test):
+            assert array.flags.writeable
+            array[...] = 0  # a learner's in-place change
+    (x_train, y_train), (x_test, y_test) = cp.load_mnist(scale=False)
+    np.testing.assert_array_equal(x_train, fake_splits["x_train"])
+    np.testing.assert_array_equal(y_test, fake_splits["y_test"])
+
+
+def test_the_identity_check_runs_on_every_load(data_dir, fake_splits, count_reads, monkeypatch):
+    write_npz(data_dir, fake_splits)
+    assert len(cp.load_mnist()[0][0]) == 12
+    monkeypatch.setattr(data, "FULL_SIZE", (12, 5))  # now the same file counts as full-size and unknown
+    with pytest.raises(cp.InvalidDataFileError, match="is not MNIST"):
+        cp.load_mnist()
+    assert len(count_reads) == 1  # checked again from the kept fingerprint, without reading the file
+
+
+def test_debian_idx_files_are_read_once(debian_folder, fake_splits, count_reads):
+    write_idx(debian_folder, fake_splits, gzipped=True)
+    cp.load_fashion_mnist()
+    cp.load_fashion_mnist(n_test=2)
+    assert count_reads == [debian_folder]

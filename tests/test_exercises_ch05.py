@@ -16,7 +16,7 @@ def test_psnr_right(answer):
     assert ch05.check_psnr_value(answer).status == "correct"
 
 
-@pytest.mark.parametrize("answer, hint", [(2, "10 times"), (40, "20 log10"), (-20, "sign"), (10, "10 x 2"),
+@pytest.mark.parametrize("answer, hint", [(2, "10 times"), (40, "twice the PSNR"), (-20, "sign"), (10, "0.01 go into 1"),
                                           (33, "Check the formula"), ("20", "Expected a number"),
                                           (float("nan"), "finite")])
 def test_psnr_wrong(answer, hint):

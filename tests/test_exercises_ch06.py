@@ -38,7 +38,7 @@ def test_kl_sparsity_right():
         (lambda a, rho: kl(a.mean(axis=0), rho).sum(), "swapped"),
         (lambda a, rho: kl(rho, a.mean(axis=0)).mean(), "sum the divergences"),
         (lambda a, rho: kl(rho, a.mean(axis=0)), "one number"),
-        (lambda a, rho: 0.0, "compute rho_hat"),
+        (lambda a, rho: 0.0, "that is rho_hat"),
         (lambda a: 0.0, "raised TypeError"),
     ],
 )

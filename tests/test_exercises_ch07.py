@@ -10,7 +10,7 @@ def test_unit_jacobian():
     assert ch07.check_unit_jacobian(0.25).status == "correct"
     assert ch07.check_unit_jacobian(...).status == "unattempted"
     for answer, hint in ((1.0, "square the derivative"), (0.0625, "multiply by the squared norm"),
-                         (0.125, "not the norm 2"), (3, "Check the formula"), ("0.25", "Expected a number")):
+                         (0.125, "not the norm"), (3, "Check the formula"), ("0.25", "Expected a number")):
         verdict = ch07.check_unit_jacobian(answer)
         assert verdict.status == "wrong" and hint in verdict.message
 
@@ -29,7 +29,7 @@ def test_penalty_right():
         (lambda h, w: np.sum(((h * (1 - h)) ** 2) @ (w**2).sum(axis=0)), "average over the batch"),
         (lambda h, w: np.mean((h * (1 - h)) @ (w**2).sum(axis=0)), "square the derivative"),
         (lambda h, w: ((h * (1 - h)) ** 2) @ (w**2).sum(axis=0), "return one number"),
-        (lambda h, w: 1.0, "compute"),
+        (lambda h, w: 1.0, "average over the batch"),
         (lambda h: 1.0, "raised TypeError"),
     ],
 )

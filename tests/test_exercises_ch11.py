@@ -52,7 +52,7 @@ def test_auroc_function_right():
         (lambda n, a: np.mean(a[None, :] > n[:, None]), "ties are missing"),
         (lambda n, a: np.mean(a[None, :] >= n[:, None]), "ties count one half"),
         (lambda n, a: right_auroc(n, a) * len(n) * len(a), "divide by the number of pairs"),
-        (lambda n, a: 0.5, "expected"),
+        (lambda n, a: 0.5, "share of pairs"),
         (lambda n, a: [0.5, 0.5], "one number"),
         (lambda n, a: float("nan"), "finite"),
         (lambda n, a: None, "forget `return`"),

@@ -87,8 +87,7 @@ def check_tied_decode(tied_decode):
     """Exercise 3.2: ``tied_decode(codes, kernel, bias)`` in NumPy.
 
     ``kernel`` is the encoder's Dense kernel, shape ``(n_in, n_out)``; the tied
-    decoder maps codes of ``n_out`` values back to ``n_in`` values:
-    ``codes @ kernel.T + bias``.
+    decoder maps codes of ``n_out`` values back to ``n_in`` values.
 
     Args:
         tied_decode: the learner's function.
@@ -114,7 +113,8 @@ def check_tied_decode(tied_decode):
         return correct("codes @ kernel.T + bias: the decoder reuses the encoder's kernel.")
     if np.allclose(result, codes @ kernel.T):
         return wrong("the transposed product is right; add the decoder's own bias.")
-    return wrong("compute codes @ kernel.T + bias (no activation in this exercise).")
+    return wrong("the tied decoder multiplies the codes by the encoder's kernel, transposed, and adds "
+                 "a bias of its own (no activation in this exercise).")
 
 
 @checker

@@ -49,10 +49,10 @@ def check_psnr_value(answer):
     """
     hints = [
         (2.0, "you took log10(1 / MSE); PSNR in dB is 10 times that."),
-        (40.0, "that is 20 log10(1 / MSE); PSNR uses 10 log10(peak^2 / MSE), or "
-         "20 log10(peak / RMSE)."),
+        (40.0, "that is twice the PSNR: it compares powers, peak^2 / MSE, so it takes ten times "
+         "their log10, not twenty times."),
         (-20.0, "check the sign: it is 10 log10(peak^2 / MSE), not MSE / peak^2."),
-        (10.0, "10 log10(1 / 0.01) = 10 x 2."),
+        (10.0, "check log10(1 / 0.01): how many times does 0.01 go into 1?"),
     ]
     return check_number(answer, 20.0, 0.01, hints, "10 log10(1^2 / 0.01) = 20 dB.")
 

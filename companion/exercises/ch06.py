@@ -100,8 +100,8 @@ def check_kl_sparsity(kl_sparsity):
         return wrong("the arguments are swapped: KL(rho || rho_hat) puts the target rho first.")
     if np.isclose(value, _kl(rho, rho_hat).mean()):
         return wrong("sum the divergences over the units instead of averaging them.")
-    return wrong("compute rho_hat = activations.mean(axis=0), then sum rho log(rho/rho_hat) + "
-                 "(1 - rho) log((1 - rho)/(1 - rho_hat)) over the units.")
+    return wrong("first average each unit's activations over the batch: that is rho_hat. Then take "
+                 "KL(rho || rho_hat) of each unit, as in the chapter, and add them up.")
 
 
 @checker

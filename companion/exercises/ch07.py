@@ -42,9 +42,9 @@ def check_unit_jacobian(answer):
         Verdict.
     """
     hints = [
-        (0.5 * 0.5 * 4, "square the derivative: (h (1 - h))^2 = 0.0625, not 0.25."),
-        (0.0625, "multiply by the squared norm of the unit's weights, 4."),
-        (0.0625 * 2, "use the squared norm ||w||^2 = 4, not the norm 2."),
+        (0.5 * 0.5 * 4, "square the derivative h (1 - h) before you multiply by the weights."),
+        (0.0625, "multiply by the squared norm of the unit's weights too."),
+        (0.0625 * 2, "use the squared norm of the weights, not the norm."),
     ]
     return check_number(answer, 0.25, 1e-6, hints, "(0.5 x 0.5)^2 x 4 = 0.25.")
 
@@ -77,7 +77,8 @@ def check_penalty_function(frobenius_squared):
         return wrong("average over the batch instead of summing.")
     if np.isclose(value, np.mean((h * (1 - h)) @ (kernel**2).sum(axis=0))):
         return wrong("square the derivative h (1 - h) too.")
-    return wrong("compute ((h * (1 - h))**2 @ (W**2).sum(axis=0)).mean().")
+    return wrong("for each example, weight each unit's squared slope by the squared norm of its "
+                 "column of W, add over the units, then average over the batch.")
 
 
 @checker

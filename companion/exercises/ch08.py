@@ -36,7 +36,7 @@ _STATEMENT_EXPLANATIONS = {
 def check_transpose_output_size(answer):
     """Exercise 8.1: height of ``Conv2DTranspose(8, 3, strides=2, padding="valid")`` on 7x7 maps.
 
-    The transposed convolution's output size is ``(n - 1) s + k`` = 15.
+    The transposed convolution's output size follows from ``n``, ``k`` and ``s``.
 
     Args:
         answer: the learner's whole number.

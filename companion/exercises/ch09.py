@@ -70,7 +70,8 @@ def check_elbo_bound(answer):
     hints = [
         (105.0, "the ELBO bounds log p(x), a negative number here: take the sign into account."),
         (-55.0, "the KL is subtracted from the expected log-likelihood (-80), not added."),
-        (55.0, "ELBO = E[log p(x|z)] - KL = -80 - 25."),
+        (55.0, "both terms count against the bound: the expected log-likelihood is negative, and "
+               "the KL is subtracted from it."),
         (-80.0, "subtract the KL term too."),
     ]
     return check_number(answer, -105.0, 1e-6, hints, "log p(x) >= -80 - 25 = -105 nats.")
@@ -103,7 +104,8 @@ def check_kl_function(kl):
         return wrong("log_var is the log of the variance: sigma^2 = exp(log_var), not exp(log_var / 2).")
     if np.allclose(values, expected / 2) or np.allclose(values, 2 * expected):
         return wrong("check the factor 1/2 in front of the sum.")
-    return wrong("compute 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=1).")
+    return wrong("use the closed form of the KL from the chapter, with sigma^2 = exp(log_var), "
+                 "summed over the latent dimensions: one value per row.")
 
 
 @checker
@@ -237,9 +239,9 @@ def check_hidden_beta(answer):
     hints = [
         (32 / 784, ("the ratio is upside down: factor out 1/784, the cross-entropy's, and see what "
                     "multiplies the KL.")),
-        (784.0, ("that is the trap of the chapter, where the KL is summed; here it is averaged over the 32 "
-                 "units too, which divides it by 32.")),
-        (1 / 32, "factor out the cross-entropy's 1/784 first: the KL's 1/32 becomes 784/32."),
+        (784.0, ("that is the trap of the chapter, where the KL is summed; here the KL is averaged "
+                 "over its units too.")),
+        (1 / 32, "factor out the cross-entropy's 1/784 first, then read what multiplies the KL."),
         (32.0, "the KL is divided by 32, but the cross-entropy by 784: compare the two factors."),
         (1.0, "the two terms are not divided by the same number: 784 pixels against 32 units."),
     ]

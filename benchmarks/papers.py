@@ -78,6 +78,14 @@ KINGMA_SEMI_SUPERVISED = {
 }
 SEMI_SUPERVISED_SEEDS = (1, 2, 3)  # labelled sets drawn per label count
 SEMI_SUPERVISED_GRAPH = 20_000  # training images (labelled and not) in the label-spreading graph
+# The rows of each label count: id, what is compared, our key in the errors, the paper's column.
+SEMI_SUPERVISED_ROWS = (
+    ("nn", "labels only: RBF SVM on the pixels vs the paper's NN", ("pixels", "SVM"), "NN"),
+    ("cae", "CAE codes + RBF SVM vs the paper's CAE", ("CAE", "SVM"), "CAE"),
+    ("cae_spreading", "CAE codes + label spreading vs the paper's CAE", ("CAE", "spreading"), "CAE"),
+    ("m1", "VAE (M1) codes + RBF SVM vs M1+TSVM", ("VAE", "SVM"), "M1+TSVM"),
+    ("m1_spreading", "VAE (M1) codes + label spreading vs M1+TSVM", ("VAE", "spreading"), "M1+TSVM"),
+)
 
 # Epochs per experiment: the full run, and the quick check of the script (with tiny subsets).
 FULL = {
@@ -89,6 +97,27 @@ FULL = {
     "semi_supervised": 15,  # of the VAE (M1) and of the contractive autoencoder
 }
 QUICK = dict.fromkeys(FULL, 1)
+FULL_SIZES = (60_000, 10_000)  # MNIST's training and test images: the full run's
+
+# What the experiments build and how they train them, exactly as passed to companion; the settings sentences of
+# the results page are made of these values (see the *_settings functions), so that they cannot drift apart.
+PIXELS = 784
+LINEAR_FIT = {"loss": "mse", "batch_size": ch01.FULL["batch_size"], "learning_rate": ch01.FULL["learning_rate"],
+              "cosine_decay": True}
+VAE_DENSE = {"code_size": 20, "hidden_sizes": (500,)}
+VAE_DENSE_FIT = {"batch_size": 100, "learning_rate": 1e-3}
+VAE_CONV = {"code_size": 2, "kind": "conv", "filters": (32, 64), "hidden_sizes": (16,),
+            "decoder": "transpose"}  # the Keras example's
+VAE_CONV_FIT = {"batch_size": 128, "learning_rate": 1e-3}
+ONE_CLASS_FIT = {"loss": "binary_crossentropy", "batch_size": ch11.FULL["batch_size"],
+                 "learning_rate": ch11.FULL["learning_rate"]}
+M1 = {"code_size": 50, "hidden_sizes": (600, 600)}  # the VAE of Kingma et al.'s M1
+M1_FIT = {"batch_size": 100, "learning_rate": 1e-3}
+CAE = {"code_size": 200, "contraction": 0.01}
+CAE_FIT = {"loss": "binary_crossentropy", "batch_size": 100, "learning_rate": 3e-3}
+SPREADING_NEIGHBOURS = 10
+LOSS_NAMES = {"mse": "MSE", "binary_crossentropy": "cross-entropy"}
+DECODER_NAMES = {"transpose": "transposed convolutions", "upsampling": "upsampling and convolutions"}
 
 
 class Workbench:
@@ -97,6 +126,10 @@ class Workbench:
     def __init__(self, epochs, n_train=None, n_test=None):
         (self.x_train, self.y_train), (self.x_test, self.y_test) = load_real_mnist(n_train, n_test)
         self.epochs = epochs
+
+    def settings(self, name):
+        """``{row id: settings sentence}`` of experiment ``name`` in this run."""
+        return settings_of(name, self.epochs[name], len(self.x_train), len(self.x_test))
 
     @functools.cached_property
     def pca(self):
@@ -128,12 +161,13 @@ def make_row(row_id, *, experiment, metric, cites, reference_kind, reference, ou
         ours: our number.
         decimals: decimals shown for both numbers.
         seconds: wall time of the training and measurement behind ``ours``.
-        settings: architecture, optimiser, batch size and epochs, in a few words.
+        settings: ``{row id: sentence}`` of the experiment (:func:`settings_of`); the row's sentence says its
+            architecture, optimiser, batch size and epochs, in a few words.
         details: ``(label, value)`` pairs shown with the settings.
     """
     return {"id": row_id, "experiment": experiment, "metric": metric, "cites": list(cites),
             "reference_kind": reference_kind, "reference": float(reference), "ours": float(ours),
-            "decimals": decimals, "seconds": float(seconds), "settings": settings,
+            "decimals": decimals, "seconds": float(seconds), "settings": settings[row_id],
             "details": [[label, value] for label, value in details]}
 
 
@@ -142,18 +176,38 @@ def epochs_text(count):
     return f"{count} epoch" if count == 1 else f"{count} epochs"
 
 
+def layers_text(*sizes):
+    """``"784-500-20"``."""
+    return "-".join(str(size) for size in sizes)
+
+
+def fit_text(epochs, *, batch_size, learning_rate, loss=None, cosine_decay=False):
+    """How ``cp.train`` was called, in words: ``"MSE, Adam 0.002 with cosine decay, batch 64, 10 epochs"``."""
+    loss = f"{LOSS_NAMES[loss]}, " if loss else ""
+    decay = " with cosine decay" if cosine_decay else ""
+    return f"{loss}Adam {learning_rate:g}{decay}, batch {batch_size}, {epochs_text(epochs)}"
+
+
+def vae_terms(reconstruction, kl, when=""):
+    """The details of a VAE's row: its ELBO's two terms."""
+    return [(f"reconstruction term{when}", f"{reconstruction:.1f} nats"), (f"KL term{when}", f"{kl:.1f} nats")]
+
+
 def predict(model, x):
     return model.predict(x, batch_size=1000, verbose=0)
 
 
+def linear_vs_pca_settings(epochs, n_train, n_test):
+    return {"linear_ae_vs_pca": f"{layers_text(PIXELS, CODE_SIZE, PIXELS)} linear, {fit_text(epochs, **LINEAR_FIT)} "
+                                "(Chapter 1's settings)"}
+
+
 def linear_vs_pca(bench):
     """Chapter 1's linear autoencoder, trained as the chapter trains it, against PCA at code size 30."""
-    epochs = bench.epochs["linear_vs_pca"]
     seed_everything()
     start = time.perf_counter()
-    model = cp.build_linear_autoencoder(input_shape=(784,), code_size=CODE_SIZE)
-    cp.train(model, bench.x_train, loss="mse", epochs=epochs, batch_size=ch01.FULL["batch_size"],
-             learning_rate=ch01.FULL["learning_rate"], cosine_decay=True)
+    model = cp.build_linear_autoencoder(input_shape=(PIXELS,), code_size=CODE_SIZE)
+    cp.train(model, bench.x_train, epochs=bench.epochs["linear_vs_pca"], **LINEAR_FIT)
     linear_mse = cp.mse_per_pixel(bench.x_test, predict(model, bench.x_test))
     seconds = time.perf_counter() - start
     return [make_row(
@@ -166,39 +220,35 @@ def linear_vs_pca(bench):
         ours=linear_mse,
         decimals=5,
         seconds=seconds + bench.pca[2],
-        settings=(f"784-{CODE_SIZE}-784 linear, MSE, Adam {ch01.FULL['learning_rate']:g} with cosine decay, "
-                  f"batch {ch01.FULL['batch_size']}, {epochs_text(epochs)} (Chapter 1's settings)"),
+        settings=bench.settings("linear_vs_pca"),
     )]
+
+
+def hinton2006_settings(epochs, n_train, n_test):
+    return {"hinton_pca": f"centred PCA fitted on the {n_train:,} training images, pixels in [0, 1]",
+            "hinton_deep_ae": deep_autoencoder.recipe_for(deep_autoencoder.RECORD, epochs).settings()}
 
 
 def hinton2006(bench):
     """Hinton & Salakhutdinov (2006): PCA and a 784-1000-500-250-30 autoencoder on MNIST."""
-    pca_row = make_row(
+    row = functools.partial(make_row, metric="squared error per test image", cites=["hinton2006reducing"],
+                            reference_kind="paper", decimals=2, settings=bench.settings("hinton2006"))
+    pca_row = row(
         "hinton_pca",
         experiment=f"PCA, {CODE_SIZE} components",
-        metric="squared error per test image",
-        cites=["hinton2006reducing"],
-        reference_kind="paper",
         reference=HINTON_PCA,
         ours=cp.squared_error_per_image(bench.x_test, bench.pca_reconstruct(bench.x_test)),
-        decimals=2,
         seconds=bench.pca[2],
-        settings=f"centred PCA fitted on the {len(bench.x_train):,} training images, pixels in [0, 1]",
     )
     # the recipe and its curve: benchmarks/deep_autoencoder.py, which keeps every recipe tried
     _, recipe = deep_autoencoder.train_recipe(deep_autoencoder.RECORD, bench.x_train, bench.x_test,
                                               epochs=bench.epochs["hinton2006"])
-    autoencoder_row = make_row(
+    autoencoder_row = row(
         "hinton_deep_ae",
-        experiment="Deep AE 784-1000-500-250-30",
-        metric="squared error per test image",
-        cites=["hinton2006reducing"],
-        reference_kind="paper",
+        experiment=f"Deep AE {layers_text(PIXELS, *deep_autoencoder.HIDDEN_SIZES, CODE_SIZE)}",
         reference=HINTON_AUTOENCODER,
         ours=recipe["test_error"],
-        decimals=2,
         seconds=recipe["seconds"],
-        settings=recipe["settings"],
         details=[("recipe", f"{deep_autoencoder.RECORD} in benchmarks/deep_autoencoder.py")],
     )
     return [pca_row, autoencoder_row]
@@ -209,18 +259,23 @@ def binarise(images, seed):
     return (np.random.default_rng(seed).uniform(size=images.shape) < images).astype("float32")
 
 
+def vae_dense_settings(epochs, n_train, n_test):
+    return {"vae_dense_elbo": "digits binarised once at random (pixel = 1 with probability its grey level), ReLU, "
+                              f"Bernoulli decoder, {fit_text(epochs, **VAE_DENSE_FIT)}"}
+
+
 def vae_dense(bench):
     """Kingma & Welling (2014): test ELBO on binarised digits of a VAE with 500 hidden units and 20 latents."""
-    epochs = bench.epochs["vae_dense"]
     x_train, x_test = binarise(bench.x_train, seed=1), binarise(bench.x_test, seed=2)
     seed_everything()
     start = time.perf_counter()
-    model = cp.build_vae(input_shape=(784,), code_size=20, kind="dense", hidden_sizes=(500,), seed=SEED)
-    cp.train(model, x_train, epochs=epochs, batch_size=100, learning_rate=1e-3)
+    model = cp.build_vae(input_shape=(PIXELS,), kind="dense", seed=SEED, **VAE_DENSE)
+    cp.train(model, x_train, epochs=bench.epochs["vae_dense"], **VAE_DENSE_FIT)
     result = model.evaluate(x_test, batch_size=1000, return_dict=True, verbose=0)
     return [make_row(
         "vae_dense_elbo",
-        experiment="Dense VAE 784-500-20, binarised digits",
+        experiment=f"Dense VAE {layers_text(PIXELS, *VAE_DENSE['hidden_sizes'], VAE_DENSE['code_size'])}, "
+                   "binarised digits",
         metric="ELBO per test image (nats)",
         cites=["kingma2014auto"],
         reference_kind="paper",
@@ -228,11 +283,16 @@ def vae_dense(bench):
         ours=-result["loss"],
         decimals=1,
         seconds=time.perf_counter() - start,
-        settings=(f"digits binarised once at random (pixel = 1 with probability its grey level), ReLU, "
-                  f"Bernoulli decoder, Adam 0.001, batch 100, {epochs_text(epochs)}"),
-        details=[("reconstruction term", f"{result['reconstruction_loss']:.1f} nats"),
-                 ("KL term", f"{result['kl_loss']:.1f} nats")],
+        settings=bench.settings("vae_dense"),
+        details=vae_terms(result["reconstruction_loss"], result["kl_loss"]),
     )]
+
+
+def vae_conv_settings(epochs, n_train, n_test):
+    return {"keras_conv_vae": f"train + test images ({n_train + n_test:,}), stride-2 convolutions of "
+                              f"{layers_text(*VAE_CONV['filters'])} filters and a dense layer of "
+                              f"{layers_text(*VAE_CONV['hidden_sizes'])} units, {DECODER_NAMES[VAE_CONV['decoder']]} in "
+                              f"the decoder, {fit_text(epochs, **VAE_CONV_FIT)}"}
 
 
 def vae_conv(bench):
@@ -244,12 +304,11 @@ def vae_conv(bench):
     seed_everything()
     images = np.concatenate([bench.x_train, bench.x_test]).reshape(-1, 28, 28, 1)
     start = time.perf_counter()
-    model = cp.build_vae(input_shape=(28, 28, 1), code_size=2, kind="conv", filters=(32, 64), hidden_sizes=(16,),
-                         decoder="transpose", seed=SEED)
-    history = cp.train(model, images, epochs=epochs, batch_size=128, learning_rate=1e-3).history
+    model = cp.build_vae(input_shape=(28, 28, 1), seed=SEED, **VAE_CONV)
+    history = cp.train(model, images, epochs=epochs, **VAE_CONV_FIT).history
     return [make_row(
         "keras_conv_vae",
-        experiment="Convolutional VAE, 2-D latent (Keras example)",
+        experiment=f"Convolutional VAE, {VAE_CONV['code_size']}-D latent (Keras example)",
         metric=f"mean loss per image in epoch {epochs} (nats)",
         cites=["chollet2020vae"],
         reference_kind="example",
@@ -257,9 +316,8 @@ def vae_conv(bench):
         ours=history["loss"][-1],
         decimals=1,
         seconds=time.perf_counter() - start,
-        settings=f"train + test images ({len(images):,}), Adam 0.001, batch 128, {epochs_text(epochs)}",
-        details=[("reconstruction term in the last epoch", f"{history['reconstruction_loss'][-1]:.1f} nats"),
-                 ("KL term in the last epoch", f"{history['kl_loss'][-1]:.1f} nats")],
+        settings=bench.settings("vae_conv"),
+        details=vae_terms(history["reconstruction_loss"][-1], history["kl_loss"][-1], " in the last epoch"),
     )]
 
 
@@ -270,26 +328,27 @@ def one_class_scores(bench, digit, epochs):
     normal, _ = cp.one_class_split(x_train, bench.y_train, digit, validation_fraction=settings["validation_fraction"],
                                    seed=digit)
     is_anomaly = bench.y_test != digit
-    fit = {"epochs": epochs, "batch_size": settings["batch_size"], "learning_rate": settings["learning_rate"]}
     sizes = {"hidden_sizes": settings["hidden_sizes"]}
+    fit = {**ONE_CLASS_FIT, "epochs": epochs}
+    vae_fit = {key: value for key, value in fit.items() if key != "loss"}  # the VAE has its own loss
 
     def auroc(scores):
         return 100 * roc_auc_score(is_anomaly, scores)
 
     start = time.perf_counter()
     dense = cp.build_stacked_autoencoder((28, 28), settings["code_size"], **sizes, name=f"dense_ae_{digit}")
-    cp.train(dense, normal, loss="binary_crossentropy", **fit)
+    cp.train(dense, normal, **fit)
     scores = {"dense AE": auroc(cp.anomaly_scores(dense, x_test))}
     seconds = time.perf_counter() - start
     denoiser = cp.build_denoising_autoencoder((28, 28), settings["code_size"], **sizes, corruption="gaussian",
                                               level=settings["noise_level"], seed=digit, name=f"denoising_ae_{digit}")
-    cp.train(denoiser, normal, loss="binary_crossentropy", **fit)
+    cp.train(denoiser, normal, **fit)
     scores["denoising AE"] = auroc(cp.anomaly_scores(denoiser, x_test))
     vae = cp.build_vae((28, 28), settings["vae_code_size"], **sizes, seed=digit, name=f"vae_{digit}")
-    cp.train(vae, normal, **fit)
+    cp.train(vae, normal, **vae_fit)
     scores["VAE (-ELBO)"] = auroc(cp.anomaly_scores(vae, x_test, kind="negative_elbo"))
     conv = cp.build_conv_autoencoder((28, 28, 1), settings["code_size"], filters=(16, 32), name=f"conv_ae_{digit}")
-    cp.train(conv, normal[..., None], loss="binary_crossentropy", **{**fit, "epochs": max(1, epochs // 2)})
+    cp.train(conv, normal[..., None], **{**fit, "epochs": max(1, epochs // 2)})
     scores["conv AE"] = auroc(cp.anomaly_scores(conv, x_test[..., None]))
     flat = normal.reshape(len(normal), -1)
     pca = PCA(settings["pca_components"], svd_solver="full").fit(flat)
@@ -299,42 +358,39 @@ def one_class_scores(bench, digit, epochs):
     return scores, seconds
 
 
+def one_class_settings(epochs, n_train, n_test):
+    sizes = layers_text(PIXELS, *ch11.FULL["hidden_sizes"], ch11.FULL["code_size"])
+    normal = 1 - ch11.FULL["validation_fraction"]
+    settings = (f"{sizes} dense AE, sigmoid output, {fit_text(epochs, **ONE_CLASS_FIT)} on the normal digit's "
+                f"training images ({normal:.0%}), squared reconstruction error, pixels in [0, 1], one seed")
+    return dict.fromkeys([*(f"one_class_digit_{digit}" for digit in range(10)), "one_class_mean"], settings)
+
+
 def one_class(bench):
     """Ruff et al. (2018), Table 1: one-class AUROC on MNIST, every digit, against One-Class Deep SVDD."""
-    epochs = bench.epochs["one_class"]
     seed_everything()
+    row = functools.partial(make_row, metric="test AUROC (%), other digits as anomalies", cites=["ruff2018deep"],
+                            reference_kind="paper", decimals=1, settings=bench.settings("one_class"))
     rows, dense, seconds = [], [], 0.0
-    settings = (f"784-256-64-32 dense AE, sigmoid output, cross-entropy, Adam 0.001, batch 128, {epochs_text(epochs)} "
-                "on the normal digit's training images (90%), squared reconstruction error, pixels in [0, 1], one seed")
     for digit in range(10):
-        scores, digit_seconds = one_class_scores(bench, digit, epochs)
+        scores, digit_seconds = one_class_scores(bench, digit, bench.epochs["one_class"])
         dense.append(scores["dense AE"])
         seconds += digit_seconds
-        rows.append(make_row(
+        rows.append(row(
             f"one_class_digit_{digit}",
             experiment=f"One-class MNIST, normal digit {digit}: dense AE vs One-Class Deep SVDD",
-            metric="test AUROC (%), other digits as anomalies",
-            cites=["ruff2018deep"],
-            reference_kind="paper",
             reference=RUFF_ONE_CLASS_DEEP_SVDD[digit],
             ours=scores["dense AE"],
-            decimals=1,
             seconds=digit_seconds,
-            settings=settings,
             details=[("paper's DCAE", f"{RUFF_DCAE[digit]:.1f}")]
             + [(f"our {name}", f"{value:.1f}") for name, value in scores.items() if name != "dense AE"],
         ))
-    rows.append(make_row(
+    rows.append(row(
         "one_class_mean",
         experiment="One-class MNIST, mean over the ten digits: dense AE vs One-Class Deep SVDD",
-        metric="test AUROC (%), other digits as anomalies",
-        cites=["ruff2018deep"],
-        reference_kind="paper",
         reference=float(np.mean(RUFF_ONE_CLASS_DEEP_SVDD)),
         ours=float(np.mean(dense)),
-        decimals=1,
         seconds=seconds,
-        settings=settings,
         details=[("paper's DCAE", f"{np.mean(RUFF_DCAE):.1f}")],
     ))
     return rows
@@ -354,15 +410,31 @@ def svm_error(train, labels, test, test_labels):
         return 100 * (1 - SVC().fit(train, labels).score(test, test_labels))
 
 
+def semi_supervised_settings(epochs, n_train, n_test):
+    models = (f"VAE {layers_text(PIXELS, *M1['hidden_sizes'], M1['code_size'])} (ReLU; {fit_text(epochs, **M1_FIT)}) "
+              f"and contractive AE {layers_text(PIXELS, CAE['code_size'])} (sigmoid, contraction weight "
+              f"{CAE['contraction']:g}; {fit_text(epochs, **CAE_FIT)}) on the {n_train:,} training images")
+    graph = min(SEMI_SUPERVISED_GRAPH, n_train)
+    settings = {}
+    for n_labels in KINGMA_SEMI_SUPERVISED:
+        sentence = (f"{n_labels} labels ({n_labels // 10} of each digit), mean of {len(SEMI_SUPERVISED_SEEDS)} "
+                    f"labelled sets; {models}; RBF SVM: scikit-learn's SVC() defaults; label spreading: "
+                    f"LabelSpreading on a {SPREADING_NEIGHBOURS}-nearest-neighbour graph of {graph:,} training codes")
+        settings.update({f"semi_{row_id}_{n_labels}": sentence for row_id, *_ in SEMI_SUPERVISED_ROWS})
+    return settings
+
+
 def semi_supervised(bench):
     """Kingma et al. (2014), Table 1: MNIST with 100, 600 and 1000 labels, codes of a VAE and of a CAE."""
     epochs = bench.epochs["semi_supervised"]
+    row = functools.partial(make_row, metric="test error (%)", cites=["kingma2014semi"], reference_kind="paper",
+                            decimals=2, settings=bench.settings("semi_supervised"))
     seed_everything()
     start = time.perf_counter()
-    vae = cp.build_vae((784,), 50, hidden_sizes=(600, 600), seed=SEED, name="m1")
-    cp.train(vae, bench.x_train, epochs=epochs, batch_size=100, learning_rate=1e-3)
-    cae = cp.build_contractive_autoencoder((784,), 200, contraction=0.01)
-    cp.train(cae, bench.x_train, loss="binary_crossentropy", epochs=epochs, batch_size=100, learning_rate=3e-3)
+    vae = cp.build_vae((PIXELS,), seed=SEED, name="m1", **M1)
+    cp.train(vae, bench.x_train, epochs=epochs, **M1_FIT)
+    cae = cp.build_contractive_autoencoder((PIXELS,), **CAE)
+    cp.train(cae, bench.x_train, epochs=epochs, **CAE_FIT)
     codes = {"pixels": (bench.x_train, bench.x_test)}
     for name, model in (("CAE", cae), ("VAE", vae)):
         codes[name] = (cp.encode(model, bench.x_train), cp.encode(model, bench.x_test))
@@ -380,34 +452,18 @@ def semi_supervised(bench):
                 errors.setdefault((name, "SVM"), []).append(
                     svm_error(train[chosen], bench.y_train[chosen], test, bench.y_test))
                 if name != "pixels":
-                    accuracy = cp.label_spreading(train[nodes], known, test, bench.y_test)
+                    accuracy = cp.label_spreading(train[nodes], known, test, bench.y_test,
+                                                  n_neighbors=SPREADING_NEIGHBOURS)
                     errors.setdefault((name, "spreading"), []).append(100 * (1 - accuracy))
         seconds = training_seconds + time.perf_counter() - start
         spread = {key: f"{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}" for key, values in errors.items()}
-        common = (f"{n_labels} labels ({n_labels // 10} of each digit), mean of {len(SEMI_SUPERVISED_SEEDS)} "
-                  f"labelled sets; VAE 784-600-600-50 (ReLU) and contractive AE 784-200 (sigmoid), "
-                  f"{epochs_text(epochs)} each on the 60,000 training images; RBF SVM: scikit-learn's SVC() "
-                  f"defaults; label spreading: LabelSpreading on a 10-nearest-neighbour graph of "
-                  f"{len(graph):,} training codes")
-        for row_id, experiment, key, reference in (
-            ("nn", "labels only: RBF SVM on the pixels vs the paper's NN", ("pixels", "SVM"), paper["NN"]),
-            ("cae", "CAE codes + RBF SVM vs the paper's CAE", ("CAE", "SVM"), paper["CAE"]),
-            ("cae_spreading", "CAE codes + label spreading vs the paper's CAE", ("CAE", "spreading"), paper["CAE"]),
-            ("m1", "VAE (M1) codes + RBF SVM vs M1+TSVM", ("VAE", "SVM"), paper["M1+TSVM"]),
-            ("m1_spreading", "VAE (M1) codes + label spreading vs M1+TSVM", ("VAE", "spreading"),
-             paper["M1+TSVM"]),
-        ):
-            rows.append(make_row(
+        for row_id, experiment, key, column in SEMI_SUPERVISED_ROWS:
+            rows.append(row(
                 f"semi_{row_id}_{n_labels}",
                 experiment=f"MNIST, {n_labels} labels, {experiment}",
-                metric="test error (%)",
-                cites=["kingma2014semi"],
-                reference_kind="paper",
-                reference=reference,
+                reference=paper[column],
                 ours=float(np.mean(errors[key])),
-                decimals=2,
                 seconds=seconds,
-                settings=common,
                 details=[("ours, mean ± std over the labelled sets", spread[key])],
             ))
     return rows
@@ -415,6 +471,18 @@ def semi_supervised(bench):
 
 EXPERIMENTS = {"linear_vs_pca": linear_vs_pca, "hinton2006": hinton2006, "vae_dense": vae_dense,
                "vae_conv": vae_conv, "one_class": one_class, "semi_supervised": semi_supervised}
+SETTINGS = {"linear_vs_pca": linear_vs_pca_settings, "hinton2006": hinton2006_settings,
+            "vae_dense": vae_dense_settings, "vae_conv": vae_conv_settings, "one_class": one_class_settings,
+            "semi_supervised": semi_supervised_settings}
+
+
+def settings_of(name, epochs, n_train=FULL_SIZES[0], n_test=FULL_SIZES[1]):
+    """``{row id: settings sentence}`` of experiment ``name`` run for ``epochs`` on ``n_train`` and ``n_test`` images.
+
+    The sentences are made of the values the experiment passes to companion, so
+    the results page cannot describe other settings than those it ran with.
+    """
+    return SETTINGS[name](epochs, n_train, n_test)
 
 
 def run_experiments(names, bench):

@@ -208,6 +208,24 @@ def test_committed_results_come_from_a_full_run_and_the_page_shows_every_row(res
     assert "*not measured*" not in markdown
 
 
+def test_committed_settings_are_the_sentences_the_code_builds_from_its_values(results, monkeypatch):
+    import papers
+
+    committed = results.read_json(results.PAPERS_JSON)
+    for name, entry in committed["experiments"].items():
+        stored = {row["id"]: row["settings"] for row in entry["rows"]}
+        assert stored == papers.settings_of(name, entry["epochs"]), \
+            f"{name}'s settings changed since it ran: run benchmarks/papers.py --only {name}"
+
+    # the sentences are made of the values the experiments pass to companion
+    monkeypatch.setitem(papers.VAE_DENSE_FIT, "batch_size", 64)
+    monkeypatch.setitem(papers.CAE_FIT, "learning_rate", 0.01)
+    assert papers.settings_of("vae_dense", 7)["vae_dense_elbo"].endswith("Adam 0.001, batch 64, 7 epochs")
+    assert "(sigmoid, contraction weight 0.01; cross-entropy, Adam 0.01, batch 100, 2 epochs)" in \
+        papers.settings_of("semi_supervised", 2, n_train=512)["semi_cae_100"]
+    assert "on the 512 training images" in papers.settings_of("semi_supervised", 2, n_train=512)["semi_m1_600"]
+
+
 GLUE_CALL = re.compile(r"\bcp\.glue\(\s*(['\"])(?P<key>\w+)\1")
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`(?P<path>[^`:]+)::(?P<key>\w+)(?::[^`]*)?`")
 

@@ -10,6 +10,7 @@ import math
 import keras
 
 from companion import _checks
+from companion.corruption import Corruption
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -162,8 +163,6 @@ def corrupted(inputs, corruption):
     if corruption is None:
         return inputs
     if isinstance(corruption, str):
-        from companion.denoising import Corruption  # the denoising module builds on this one
-
         corruption = Corruption(corruption, name="corruption")
     if not isinstance(corruption, keras.layers.Layer):
         raise TypeError(

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from companion import _checks
-from companion.models import Autoencoder
+from companion.models import Autoencoder, dense_reconstruction, dense_tower
 
 
 def squared_jacobian_norms(codes, kernel):
@@ -106,18 +106,14 @@ def build_contractive_autoencoder(
         raise ValueError(f"input_shape must be flat, such as (784,). Received: input_shape={input_shape}")
     sizes = (*hidden_sizes, code_size)
 
+    def contractive(size, name):
+        return ContractiveDense(size, contraction=contraction, name=name)
+
     inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs
-    for depth, size in enumerate(sizes, start=1):
-        layer_name = "code" if depth == len(sizes) else f"encoder_hidden_{depth}"
-        x = ContractiveDense(size, contraction=contraction, name=layer_name)(x)
-    encoder = keras.Model(inputs, x, name="encoder")
+    x = dense_tower(inputs, hidden_sizes, side="encoder", layer=contractive)
+    encoder = keras.Model(inputs, contractive(code_size, "code")(x), name="encoder")
 
     code_inputs = keras.Input(shape=(code_size,), name="code_input")
-    y = code_inputs
-    mirror = (*reversed(hidden_sizes), input_shape[0])
-    for depth, size in zip(range(len(mirror) - 1, -1, -1), mirror):
-        layer_name = "reconstruction" if depth == 0 else f"decoder_hidden_{depth}"
-        y = keras.layers.Dense(size, activation="sigmoid", name=layer_name)(y)
-    decoder = keras.Model(code_inputs, y, name="decoder")
+    y = dense_tower(code_inputs, hidden_sizes, side="decoder", activation="sigmoid")
+    decoder = keras.Model(code_inputs, dense_reconstruction(y, input_shape, "sigmoid"), name="decoder")
     return Autoencoder(encoder, decoder, name=name)

@@ -125,28 +125,69 @@ def build_stacked_autoencoder(
     """
     input_shape, hidden_sizes, code_size = _checks.architecture(input_shape, hidden_sizes, code_size)
 
-    def hidden(x, size, name):
-        if not batch_normalization:
-            return keras.layers.Dense(size, activation=activation, name=name)(x)
-        x = keras.layers.Dense(size, use_bias=False, name=name)(x)  # the normalisation's offset is the bias
-        x = keras.layers.BatchNormalization(name=f"{name}_normalized")(x)
-        return keras.layers.Activation(activation, name=f"{name}_activation")(x)
+    def normalized(size, name):  # the normalisation's offset is the bias
+        dense = keras.layers.Dense(size, use_bias=False, name=name)
+        normalize = keras.layers.BatchNormalization(name=f"{name}_normalized")
+        activate = keras.layers.Activation(activation, name=f"{name}_activation")
+        return lambda x: activate(normalize(dense(x)))
 
+    layer = normalized if batch_normalization else None
     inputs, x = flat_image_input(input_shape, corruption)
-    for depth, size in enumerate(hidden_sizes, start=1):
-        x = hidden(x, size, f"encoder_hidden_{depth}")
+    x = dense_tower(x, hidden_sizes, side="encoder", activation=activation, layer=layer)
     codes = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)
     if code_regularizer is not None:
         codes = ActivityPenalty(code_regularizer, name="code_penalty")(codes)
     encoder = keras.Model(inputs, codes, name="encoder")
 
     code_inputs = keras.Input(shape=(code_size,), name="code_input")
-    y = code_inputs
-    for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
-        y = hidden(y, size, f"decoder_hidden_{depth}")
-    y = keras.layers.Dense(math.prod(input_shape), activation=output_activation, name="reconstruction")(y)
-    decoder = keras.Model(code_inputs, restore_image_shape(y, input_shape), name="decoder")
+    y = dense_tower(code_inputs, hidden_sizes, side="decoder", activation=activation, layer=layer)
+    decoder = keras.Model(code_inputs, dense_reconstruction(y, input_shape, output_activation), name="decoder")
     return Autoencoder(encoder, decoder, name=name)
+
+
+SIDES = ("encoder", "decoder")
+
+
+def dense_tower(x, hidden_sizes, *, side, activation="relu", layer=None):
+    """Stack the hidden ``Dense`` layers of one side of a symmetric dense autoencoder.
+
+    The one place where the builders' hidden layers are named: the encoder's
+    are ``encoder_hidden_1`` (outermost, ``hidden_sizes[0]`` units) to
+    ``encoder_hidden_<n>``; the decoder mirrors them, from ``decoder_hidden_<n>``
+    (next to the code) down to ``decoder_hidden_1`` (next to the output), so
+    that layers of the same depth have the same size on both sides. Saved
+    models and the chapters' summaries rely on these names.
+
+    Args:
+        x: the tensor the tower starts from (the flattened input, or the codes).
+        hidden_sizes: the encoder's hidden sizes, outermost first, as every
+            dense builder takes them (the decoder side walks them backwards).
+        side: ``"encoder"`` or ``"decoder"``.
+        activation: activation of the layers (with the default ``layer``).
+        layer: optional ``layer(size, name)`` that returns a callable from a
+            tensor to a tensor, for layers other than a plain ``Dense``
+            (a normalised one, a :class:`~companion.ContractiveDense`).
+
+    Returns:
+        The tensor after the last layer (``x`` itself if ``hidden_sizes`` is empty).
+
+    Raises:
+        ValueError: for a ``side`` other than ``"encoder"`` or ``"decoder"``.
+    """
+    _checks.one_of("side", side, SIDES)
+    if layer is None:
+        def layer(size, name):
+            return keras.layers.Dense(size, activation=activation, name=name)
+    depths = list(enumerate(hidden_sizes, start=1))
+    for depth, size in depths if side == "encoder" else reversed(depths):
+        x = layer(size, f"{side}_hidden_{depth}")(x)
+    return x
+
+
+def dense_reconstruction(y, input_shape, activation):
+    """The decoder's last layer, ``Dense`` named ``reconstruction``, reshaped to one example's shape."""
+    y = keras.layers.Dense(math.prod(input_shape), activation=activation, name="reconstruction")(y)
+    return restore_image_shape(y, input_shape)
 
 
 def flat_image_input(input_shape, corruption=None):

@@ -1,13 +1,11 @@
 """Sparse autoencoders: a KL penalty, and k-sparse (TopK) codes (Chapter 6)."""
 
-import math
-
 import keras
 import numpy as np
 from keras import ops
 
 from companion import _checks
-from companion.models import Autoencoder, build_stacked_autoencoder, flat_image_input, restore_image_shape
+from companion.models import Autoencoder, build_stacked_autoencoder, dense_reconstruction, dense_tower, flat_image_input
 
 _EPSILON = 1e-7  # keeps the logarithms finite when a unit is always on or off
 
@@ -186,16 +184,12 @@ def build_topk_autoencoder(
         if mean.shape != input_shape:
             raise ValueError(f"input_mean must have the shape {input_shape}. Received: input_mean.shape={mean.shape}")
         x = keras.layers.Normalization(mean=mean.reshape(-1), variance=np.ones(mean.size), name="centre")(x)
-    for depth, size in enumerate(hidden_sizes, start=1):
-        x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
+    x = dense_tower(x, hidden_sizes, side="encoder")
     codes = TopK(k, name="code_topk")(keras.layers.Dense(code_size, name="code")(x))
     encoder = keras.Model(inputs, codes, name="encoder")
     code_inputs = keras.Input(shape=(code_size,), name="code_input")
-    y = code_inputs
-    for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
-        y = keras.layers.Dense(size, activation="relu", name=f"decoder_hidden_{depth}")(y)
-    y = keras.layers.Dense(math.prod(input_shape), activation=output_activation, name="reconstruction")(y)
-    decoder = keras.Model(code_inputs, restore_image_shape(y, input_shape), name="decoder")
+    y = dense_tower(code_inputs, hidden_sizes, side="decoder")
+    decoder = keras.Model(code_inputs, dense_reconstruction(y, input_shape, output_activation), name="decoder")
     if transpose_init:
         written = decoder.layers[1].kernel  # (code_size, next size): what each unit adds when it fires
         rows = ops.convert_to_numpy(written)

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from companion import _checks
-from companion.models import Autoencoder, flat_image_input, restore_image_shape
+from companion.models import Autoencoder, dense_tower, flat_image_input, restore_image_shape
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -159,19 +159,15 @@ def build_tied_autoencoder(
         "output_activation": output_activation,
     }
 
+    dense_layers = []  # the encoder's Dense layers, outermost first, for the decoder to tie to
+
+    def kept(size, name, layer_activation=activation):
+        dense_layers.append(keras.layers.Dense(size, activation=layer_activation, name=name))
+        return dense_layers[-1]
+
     inputs, x = flat_image_input(input_shape)
-    dense_layers = []
-    sizes = (*hidden_sizes, code_size)
-    for depth, size in enumerate(sizes, start=1):
-        is_code = depth == len(sizes)
-        layer = keras.layers.Dense(
-            size,
-            activation=code_activation if is_code else activation,
-            name="code" if is_code else f"encoder_hidden_{depth}",
-        )
-        x = layer(x)
-        dense_layers.append(layer)
-    encoder = keras.Model(inputs, x, name="encoder")
+    x = dense_tower(x, hidden_sizes, side="encoder", layer=kept)
+    encoder = keras.Model(inputs, kept(code_size, "code", code_activation)(x), name="encoder")
 
     code_inputs = keras.Input(shape=(code_size,), name="code_input")
     y = code_inputs

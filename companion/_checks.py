@@ -180,3 +180,31 @@ def boolean(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
     return bool(value)
+
+
+def image_batch(images, name="images"):
+    """Return ``images`` as a float32 NumPy batch, or raise a message a learner understands.
+
+    A batch is an array (or a tensor of any backend) of numbers whose first
+    axis counts the images: ``(n, height, width)``, ``(n, height, width,
+    channels)`` or flat ``(n, pixels)``, with ``n >= 1``. The measuring
+    helpers of Chapters 9 and 11 take their images through it.
+
+    Raises:
+        TypeError: if the values are not numbers (strings, objects).
+        ValueError: if there is no batch axis (a single image given as a
+            vector, a scalar) or the batch is empty.
+    """
+    array = to_numpy(images)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
+        raise TypeError(
+            f"{name} must be an array of numbers, a batch of images. "
+            f"Received: {type(images).__name__} of dtype {array.dtype}"
+        )
+    if array.ndim < 2 or array.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty batch of images, an array of shape (n, ...) with n >= 1, "
+            f"such as (n, 28, 28), (n, 28, 28, 1) or (n, 784); a single image needs a batch axis "
+            f"({name}[None]). Received: an array of shape {array.shape}"
+        )
+    return array.astype("float32")

@@ -13,11 +13,11 @@ import math
 
 import numpy as np
 
-import keras
 from keras import ops
 
 from companion import _checks
-from companion.vae import bernoulli_reconstruction_loss, kl_divergence
+from companion.inference import call_in_batches
+from companion.vae import bernoulli_reconstruction_loss, kl_divergence, posterior, vae_parts
 
 KINDS = ("squared_error", "cross_entropy", "negative_elbo")
 
@@ -102,25 +102,19 @@ def anomaly_scores(model, images, *, kind="squared_error", batch_size=500, seed=
     _checks.one_of("kind", kind, KINDS)
     if kind == "negative_elbo":
         return negative_elbo(model, images, batch_size=batch_size, seed=seed)
-    images = _image_batch(images)
+    images = _checks.image_batch(images)
     batch_size = _checks.positive_int("batch_size", batch_size)
-    reconstruct = _reconstructor(model)
-    scores = []
-    for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size]
-        x_hat = reconstruct(x)
-        if x_hat.shape != x.shape:
-            raise ValueError(
-                "The model must reconstruct its input: an output of the same shape as the images. "
-                f"Received: images of shape {x.shape[1:]} gave outputs of shape {x_hat.shape[1:]}"
-            )
-        x, x_hat = x.reshape(len(x), -1).astype("float64"), x_hat.reshape(len(x), -1).astype("float64")
-        if kind == "squared_error":
-            scores.append(((x - x_hat) ** 2).sum(axis=1))
-        else:
-            x_hat = np.clip(x_hat, 1e-7, 1 - 1e-7)
-            scores.append(-(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat)).sum(axis=1))
-    return np.concatenate(scores)
+    x_hat = _reconstruct(model, images, batch_size)
+    if x_hat.shape != images.shape:
+        raise ValueError(
+            "The model must reconstruct its input: an output of the same shape as the images. "
+            f"Received: images of shape {images.shape[1:]} gave outputs of shape {x_hat.shape[1:]}"
+        )
+    x, x_hat = images.reshape(len(images), -1).astype("float64"), x_hat.reshape(len(images), -1).astype("float64")
+    if kind == "squared_error":
+        return ((x - x_hat) ** 2).sum(axis=1)
+    x_hat = np.clip(x_hat, 1e-7, 1 - 1e-7)
+    return -(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat)).sum(axis=1)
 
 
 def negative_elbo(vae, images, *, samples=1, batch_size=500, seed=0):
@@ -149,40 +143,39 @@ def negative_elbo(vae, images, *, samples=1, batch_size=500, seed=0):
             a mean and a log-variance, an empty batch, or a decoder whose
             output does not have the images' shape.
     """
-    images = _image_batch(images)
+    images = _checks.image_batch(images)
     samples = _checks.positive_int("samples", samples)
     batch_size = _checks.positive_int("batch_size", batch_size)
     seed = _checks.non_negative_int("seed", seed)
-    encoder, decoder = getattr(vae, "encoder", None), getattr(vae, "decoder", None)
-    if encoder is None or decoder is None:
-        raise TypeError(
-            "negative_elbo needs a VAE with .encoder and .decoder, as cp.build_vae returns. "
-            f"Received: {type(vae).__name__}"
-        )
-    rng = np.random.default_rng(seed)
-    scores = []
-    for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size].astype("float32")
-        outputs = encoder(x, training=False)
-        if not isinstance(outputs, (list, tuple)) or len(outputs) != 2:
-            raise TypeError(
-                "The VAE's encoder must return [z_mean, z_log_var], as cp.build_vae's does. "
-                f"Received: {type(outputs).__name__} from {type(vae).__name__}.encoder"
+    encoder, decoder = vae_parts(vae, "negative_elbo")
+    z_mean, z_log_var = (part.astype("float32") for part in posterior(encoder, images, batch_size))
+    total = ops.convert_to_numpy(kl_divergence(z_mean, z_log_var)).astype("float64")
+    noise = _code_noise(np.random.default_rng(seed), len(images), batch_size, samples, z_mean.shape[-1])
+    for eps in noise:
+        x_hat = call_in_batches(decoder, z_mean + np.exp(0.5 * z_log_var) * eps, batch_size=batch_size)
+        if x_hat.shape != images.shape:
+            raise ValueError(
+                "The VAE's decoder must give back images of the input's shape. "
+                f"Received: images of shape {images.shape[1:]} gave outputs of shape {x_hat.shape[1:]}"
             )
-        z_mean, z_log_var = (ops.convert_to_numpy(part).astype("float32") for part in outputs)
-        total = ops.convert_to_numpy(kl_divergence(z_mean, z_log_var)).astype("float64")
-        for _ in range(samples):
-            z = z_mean + np.exp(0.5 * z_log_var) * rng.standard_normal(z_mean.shape).astype("float32")
-            x_hat = decoder(z, training=False)
-            if tuple(x_hat.shape) != x.shape:
-                raise ValueError(
-                    "The VAE's decoder must give back images of the input's shape. "
-                    f"Received: images of shape {x.shape[1:]} gave outputs of shape {tuple(x_hat.shape)[1:]}"
-                )
-            reconstruction = ops.convert_to_numpy(bernoulli_reconstruction_loss(x, x_hat))
-            total = total + reconstruction.astype("float64") / samples
-        scores.append(total)
-    return np.concatenate(scores)
+        reconstruction = ops.convert_to_numpy(bernoulli_reconstruction_loss(images, x_hat))
+        total = total + reconstruction.astype("float64") / samples
+    return total
+
+
+def _code_noise(rng, n, batch_size, samples, code_size):
+    """Standard normal draws ``(samples, n, code_size)``, float32, in the order the scores always drew them.
+
+    Batch by batch, and within a batch one draw per sample: so a score does
+    not depend on anything but ``batch_size`` and ``seed``, as before the
+    batches were computed in one pass.
+    """
+    noise = np.empty((samples, n, code_size), dtype="float32")
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        for sample in range(samples):
+            noise[sample, start:stop] = rng.standard_normal((stop - start, code_size)).astype("float32")
+    return noise
 
 
 def threshold_at_fpr(normal_scores, fpr=0.05):
@@ -235,7 +228,7 @@ def png_bits(images):
     """
     from PIL import Image  # matplotlib requires Pillow, so it is always there
 
-    images = _image_batch(images)
+    images = _checks.image_batch(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3:
@@ -257,29 +250,14 @@ def nats_to_bits(nats):
     return _checks.to_numpy(nats).astype("float64") / math.log(2)
 
 
-def _image_batch(images):
-    """``images`` as a float32 NumPy batch (at least 2-D, not empty), or raise."""
-    array = _checks.to_numpy(images)
-    if array.ndim < 2 or array.shape[0] == 0 or array.size == 0:
-        raise ValueError(
-            "images must be a non-empty batch, shape (n, ...) with n >= 1. "
-            f"Received: shape {array.shape}"
-        )
-    return array.astype("float32")
-
-
-def _reconstructor(model):
-    """A function from a NumPy batch to the model's NumPy reconstructions."""
+def _reconstruct(model, images, batch_size):
+    """The reconstructions of ``images`` by ``model``, a NumPy array."""
     if hasattr(model, "transform") and hasattr(model, "inverse_transform"):  # scikit-learn: PCA and friends
-        def reconstruct(x):
-            flat = x.reshape(len(x), -1)
-            return np.asarray(model.inverse_transform(model.transform(flat))).reshape(x.shape)
-        return reconstruct
+        flat = images.reshape(len(images), -1)
+        return np.asarray(model.inverse_transform(model.transform(flat))).reshape(images.shape)
     if not callable(model):
         raise TypeError(
             "model must be an autoencoder (a Keras model or a function from images to images) or a "
             f"fitted scikit-learn estimator with transform and inverse_transform. Received: {type(model).__name__}"
         )
-    if isinstance(model, keras.Model):
-        return lambda x: ops.convert_to_numpy(model(x, training=False))
-    return lambda x: _checks.to_numpy(model(x))
+    return call_in_batches(model, images, batch_size=batch_size)

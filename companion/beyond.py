@@ -14,15 +14,14 @@
 Everything uses ``keras.ops``, so the models train on TensorFlow, JAX and PyTorch.
 """
 
-import math
-
 import keras
 import numpy as np
 from keras import ops
 
 from companion import _checks
-from companion.conv import _downsample, _upsample, check_divisible
-from companion.models import Autoencoder, flat_image_input, restore_image_shape
+from companion.inference import call_in_batches
+from companion.conv import check_divisible, downsample, upsample
+from companion.models import Autoencoder, dense_reconstruction, dense_tower, flat_image_input
 from companion.vae import VAE, kl_divergence
 
 # --- the conditional VAE ---
@@ -125,8 +124,7 @@ def build_conditional_vae(
     images, x = flat_image_input(input_shape)
     labels = keras.Input(shape=(), dtype="int32", name="label")
     x = keras.layers.Concatenate(name="image_and_label")([x, OneHot(n_classes, name="one_hot")(labels)])
-    for depth, size in enumerate(hidden_sizes, start=1):
-        x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
+    x = dense_tower(x, hidden_sizes, side="encoder")
     z_mean = keras.layers.Dense(code_size, name="z_mean")(x)
     z_log_var = keras.layers.Dense(code_size, name="z_log_var")(x)
     encoder = keras.Model([images, labels], [z_mean, z_log_var], name="encoder")
@@ -134,10 +132,8 @@ def build_conditional_vae(
     codes = keras.Input(shape=(code_size,), name="code_input")
     code_labels = keras.Input(shape=(), dtype="int32", name="label")
     y = keras.layers.Concatenate(name="code_and_label")([codes, OneHot(n_classes, name="one_hot")(code_labels)])
-    for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
-        y = keras.layers.Dense(size, activation="relu", name=f"decoder_hidden_{depth}")(y)
-    y = keras.layers.Dense(math.prod(input_shape), activation="sigmoid", name="reconstruction")(y)
-    decoder = keras.Model([codes, code_labels], restore_image_shape(y, input_shape), name="decoder")
+    y = dense_reconstruction(dense_tower(y, hidden_sizes, side="decoder"), input_shape, "sigmoid")
+    decoder = keras.Model([codes, code_labels], y, name="decoder")
     return ConditionalVAE(encoder, decoder, beta=beta, seed=seed, name=name)
 
 
@@ -171,20 +167,7 @@ def conditional_samples(model, labels, *, seed=0):
         )
     code_size = decoder.inputs[0].shape[-1]
     codes = np.random.default_rng(seed).standard_normal((len(labels), code_size)).astype("float32")
-    return _in_batches(decoder, codes, labels.astype("int32"))
-
-
-def _in_batches(model, *arrays, batch_size=500):
-    """``model`` called on ``arrays`` in batches, as one NumPy array.
-
-    Direct calls rather than ``predict``: helpers called in loops would make
-    TensorFlow trace a new graph each time, and warn about it.
-    """
-    outputs = []
-    for start in range(0, len(arrays[0]), batch_size):
-        batch = [array[start:start + batch_size] for array in arrays]
-        outputs.append(_checks.to_numpy(model(batch if len(batch) > 1 else batch[0], training=False)))
-    return np.concatenate(outputs)
+    return call_in_batches(decoder, [codes, labels.astype("int32")])
 
 
 # --- latent traversals ---
@@ -216,7 +199,7 @@ def latent_traversals(decoder, code, values=(-3.0, -2.25, -1.5, -0.75, 0.0, 0.75
     codes = np.repeat(code[None, None, :], code_size, axis=0).repeat(len(values), axis=1)
     for latent in range(code_size):
         codes[latent, :, latent] = values
-    images = _in_batches(decoder, codes.reshape(-1, code_size))
+    images = call_in_batches(decoder, codes.reshape(-1, code_size))
     return images.reshape(code_size, len(values), *images.shape[1:])
 
 
@@ -242,7 +225,7 @@ def traversal_effect(decoder, codes, *, low=-2.0, high=2.0):
     for latent in range(code_size):
         ends = np.concatenate([codes, codes])
         ends[:n, latent], ends[n:, latent] = low, high
-        images = _in_batches(decoder, ends).reshape(2, n, -1)
+        images = call_in_batches(decoder, ends).reshape(2, n, -1)
         effects[latent] = np.abs(images[1] - images[0]).mean()
     return effects
 
@@ -343,13 +326,13 @@ class VQAutoencoder(Autoencoder):
 
     def indices(self, images, batch_size=500):
         """The index of the code chosen at each position: int32 array ``(n, height, width)``."""
-        vectors = _in_batches(self.pre_quantizer, np.asarray(images), batch_size=batch_size)
+        vectors = call_in_batches(self.pre_quantizer, np.asarray(images), batch_size=batch_size)
         return _checks.to_numpy(self.quantizer.nearest(vectors))
 
     def decode_indices(self, indices, batch_size=500):
         """The images decoded from integer codes ``(n, height, width)``."""
         vectors = _checks.to_numpy(self.quantizer.lookup(np.asarray(indices)))
-        return _in_batches(self.decoder, vectors, batch_size=batch_size)
+        return call_in_batches(self.decoder, vectors, batch_size=batch_size)
 
 
 def build_vq_autoencoder(
@@ -403,14 +386,14 @@ def build_vq_autoencoder(
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for level, size in enumerate(filters, start=1):
-        x = _downsample(x, size, level, "strided", conv)
+        x = downsample(x, size, level, "strided", conv)
     z_e = keras.layers.Conv2D(code_size, 1, name="pre_quantizer")(x)
     encoder = keras.Model(inputs, quantizer(z_e), name="encoder")
 
     codes = keras.Input(shape=tuple(z_e.shape[1:]), name="code_input")
     y = codes
     for level, size in reversed(list(enumerate(filters, start=1))):
-        y = _upsample(y, size, level, "upsampling", conv)
+        y = upsample(y, size, level, "upsampling", conv)
     y = keras.layers.Conv2D(input_shape[-1], 3, padding="same", activation="sigmoid", name="reconstruction")(y)
     return VQAutoencoder(encoder, keras.Model(codes, y, name="decoder"), name=name)
 
@@ -481,7 +464,7 @@ def reinitialize_dead_codes(model, images, *, min_count=1, seed=0):
             f"Received: {type(model).__name__}"
         )
     min_count = _checks.positive_int("min_count", min_count)
-    vectors = _in_batches(model.pre_quantizer, np.asarray(images))
+    vectors = call_in_batches(model.pre_quantizer, np.asarray(images))
     vectors = vectors.reshape(-1, vectors.shape[-1])
     counts = code_counts(_checks.to_numpy(model.quantizer.nearest(vectors)), model.quantizer.codebook_size)
     dead = np.flatnonzero(counts < min_count)

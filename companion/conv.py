@@ -79,7 +79,7 @@ def build_conv_autoencoder(
     inputs = keras.Input(shape=input_shape, name="image")
     x = corrupted(inputs, corruption)
     for level, size in enumerate(filters, start=1):
-        x = _downsample(x, size, level, downsampling, conv)
+        x = downsample(x, size, level, downsampling, conv)
     map_shape = tuple(x.shape[1:])
     if code_size is not None:
         x = keras.layers.Flatten(name="flatten")(x)
@@ -93,7 +93,7 @@ def build_conv_autoencoder(
                                name="decoder_dense")(y)
         y = keras.layers.Reshape(map_shape, name="decoder_reshape")(y)
     for level, size in reversed(list(enumerate(filters, start=1))):
-        y = _upsample(y, size, level, decoder, conv)
+        y = upsample(y, size, level, decoder, conv)
     y = keras.layers.Conv2D(input_shape[-1], kernel_size, padding="same", activation=output_activation,
                             name="reconstruction")(y)
     return Autoencoder(encoder, keras.Model(code_inputs, y, name="decoder"), name=name)
@@ -125,8 +125,22 @@ def check_divisible(input_shape, levels):
         )
 
 
-def _downsample(x, size, level, downsampling, conv):
-    """One encoder level: halve the height and width, with ``size`` filters."""
+def downsample(x, size, level, downsampling, conv):
+    """One encoder level: halve the height and width, with ``size`` filters.
+
+    Shared by :func:`build_conv_autoencoder` and the VQ-VAE of Chapter 12.
+
+    Args:
+        x: the feature maps, ``(batch, height, width, channels)``.
+        size: filters of the level's convolution.
+        level: the level's number, 1 for the outermost; it names the layers
+            ``encoder_conv_<level>`` (and ``encoder_pool_<level>``).
+        downsampling: ``"pooling"`` or ``"strided"``.
+        conv: the other ``Conv2D`` arguments (kernel size, padding, activation).
+
+    Returns:
+        The maps, half as high and half as wide.
+    """
     name = f"encoder_conv_{level}"
     if downsampling == "strided":
         return keras.layers.Conv2D(size, strides=2, name=name, **conv)(x)
@@ -135,8 +149,23 @@ def _downsample(x, size, level, downsampling, conv):
     return keras.layers.MaxPooling2D(2, padding="same", name=name)(x)
 
 
-def _upsample(y, size, level, decoder, conv):
-    """One decoder level: double height and width, with ``size`` filters."""
+def upsample(y, size, level, decoder, conv):
+    """One decoder level: double height and width, with ``size`` filters.
+
+    Shared by :func:`build_conv_autoencoder` and the VQ-VAE of Chapter 12.
+
+    Args:
+        y: the feature maps, ``(batch, height, width, channels)``.
+        size: filters of the level's convolution.
+        level: the level's number (as in :func:`downsample`); it names the
+            layers ``decoder_deconv_<level>``, or ``decoder_upsample_<level>``
+            and ``decoder_conv_<level>``.
+        decoder: ``"transpose"`` or ``"upsampling"``.
+        conv: the other convolution arguments.
+
+    Returns:
+        The maps, twice as high and twice as wide.
+    """
     if decoder == "transpose":
         name = f"decoder_deconv_{level}"
         return keras.layers.Conv2DTranspose(
@@ -144,3 +173,7 @@ def _upsample(y, size, level, decoder, conv):
         )(y)
     y = keras.layers.UpSampling2D(2, name=f"decoder_upsample_{level}")(y)
     return keras.layers.Conv2D(size, name=f"decoder_conv_{level}", **conv)(y)
+
+
+# Chapter 8's notebook shows these two functions' source under their former names.
+_downsample, _upsample = downsample, upsample

@@ -4,9 +4,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from scipy import stats
 
-import keras
-
 from companion import _checks
+from companion.inference import call_in_batches
 from companion.plots import as_images
 
 
@@ -225,6 +224,6 @@ def code_size(decoder, caller):
 
 
 def _decode(decoder, codes):
-    # A direct call, not predict(): predict compiles a new function for every new
-    # batch shape, which is slow for one slider move and warns after a few moves.
-    return keras.ops.convert_to_numpy(decoder(codes, training=False))
+    # not predict(), which compiles a new function for every new batch shape:
+    # slow for one slider move, and TensorFlow warns after a few moves
+    return call_in_batches(decoder, codes)

@@ -4,6 +4,7 @@ import numpy as np
 from scipy.linalg import subspace_angles
 
 from companion import _checks
+from companion.inference import call_in_batches
 
 
 def mse_per_pixel(x, x_hat):
@@ -93,7 +94,8 @@ def noise_gain(model, x, *, noise_std=0.1, seed=0):
     about k/d. Chapters 1 and 2 use it to tell copying from learning.
 
     Args:
-        model: a Keras model (its ``predict`` is used) or a function of a batch.
+        model: a Keras model or a function of a batch (run by
+            :func:`~companion.inference.call_in_batches`).
         x: inputs, shape ``(n, ...)``.
         noise_std: standard deviation of the noise.
         seed: seed of the noise.
@@ -110,8 +112,7 @@ def noise_gain(model, x, *, noise_std=0.1, seed=0):
     if x.size == 0:
         raise ValueError(f"x must hold at least one example. Received: x.shape={x.shape}")
     noise = np.random.default_rng(seed).normal(scale=noise_std, size=x.shape).astype("float32")
-    predict = (lambda batch: model.predict(batch, verbose=0)) if hasattr(model, "predict") else model
-    passed = _checks.to_numpy(predict(x + noise)).astype("float64") - _checks.to_numpy(predict(x)).astype("float64")
+    passed = call_in_batches(model, x + noise).astype("float64") - call_in_batches(model, x).astype("float64")
     return float(np.sum(passed**2) / np.sum(noise.astype("float64") ** 2))
 
 

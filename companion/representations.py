@@ -23,6 +23,7 @@ from sklearn.semi_supervised import LabelSpreading
 from threadpoolctl import threadpool_limits
 
 from companion import _checks
+from companion.inference import call_in_batches
 
 
 def encode(model, images, *, batch_size=500):
@@ -43,13 +44,11 @@ def encode(model, images, *, batch_size=500):
         ValueError: if ``images`` is empty.
     """
     encoder = getattr(model, "encoder", model)
-    if not callable(getattr(encoder, "predict", None)):
+    if not callable(encoder):
         raise TypeError(f"model must be a Keras autoencoder or encoder. Received: model={model!r}")
-    images = _checks.to_numpy(images)
-    if images.ndim < 2 or len(images) == 0:
-        raise ValueError(f"images must be a non-empty batch. Received: images.shape={images.shape}")
-    codes = encoder.predict(images, batch_size=batch_size, verbose=0)
-    if isinstance(codes, (list, tuple)):
+    images = _checks.image_batch(images)
+    codes = call_in_batches(encoder, images, batch_size=batch_size)
+    if isinstance(codes, list):
         codes = codes[0]
     codes = np.asarray(codes, dtype="float32")
     return codes.reshape(len(codes), -1)

@@ -14,8 +14,9 @@ import keras
 from keras import ops
 
 from companion import _checks
-from companion.conv import DECODERS, check_divisible
-from companion.models import Autoencoder, flat_image_input, restore_image_shape
+from companion.inference import DEFAULT_BATCH_SIZE, call_in_batches
+from companion.conv import DECODERS, check_divisible, downsample, upsample
+from companion.models import Autoencoder, dense_reconstruction, dense_tower, flat_image_input
 
 KINDS = ("dense", "conv")
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016): a unit is active when Cov_x(E_q[u]) exceeds it
@@ -227,26 +228,19 @@ def build_vae(
 
 def _dense_parts(input_shape, hidden_sizes, code_size):
     inputs, x = flat_image_input(input_shape)
-    for depth, size in enumerate(hidden_sizes, start=1):
-        x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
-
+    x = dense_tower(x, hidden_sizes, side="encoder")
     codes = keras.Input(shape=(code_size,), name="code_input")
-    y = codes
-    for depth, size in reversed(list(enumerate(hidden_sizes, start=1))):
-        y = keras.layers.Dense(size, activation="relu", name=f"decoder_hidden_{depth}")(y)
-    y = keras.layers.Dense(math.prod(input_shape), activation="sigmoid", name="reconstruction")(y)
-    return (inputs, x), keras.Model(codes, restore_image_shape(y, input_shape), name="decoder")
+    y = dense_tower(codes, hidden_sizes, side="decoder")
+    return (inputs, x), keras.Model(codes, dense_reconstruction(y, input_shape, "sigmoid"), name="decoder")
 
 
 def _conv_parts(input_shape, hidden_sizes, filters, code_size, decoder):
+    conv = {"kernel_size": 3, "padding": "same", "activation": "relu"}
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for depth, count in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation="relu",
-                                name=f"encoder_conv_{depth}")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    for depth, size in enumerate(hidden_sizes, start=1):
-        x = keras.layers.Dense(size, activation="relu", name=f"encoder_hidden_{depth}")(x)
+        x = downsample(x, count, depth, "strided", conv)
+    x = dense_tower(keras.layers.Flatten(name="flatten")(x), hidden_sizes, side="encoder")
 
     shrink = 2 ** len(filters)
     feature_shape = (input_shape[0] // shrink, input_shape[1] // shrink, filters[-1])
@@ -254,13 +248,8 @@ def _conv_parts(input_shape, hidden_sizes, filters, code_size, decoder):
     y = keras.layers.Dense(math.prod(feature_shape), activation="relu", name="decoder_dense")(codes)
     y = keras.layers.Reshape(feature_shape, name="decoder_reshape")(y)
     for depth, count in reversed(list(enumerate(filters, start=1))):
-        if decoder == "transpose":
-            y = keras.layers.Conv2DTranspose(
-                count, 3, strides=2, padding="same", activation="relu", name=f"decoder_deconv_{depth}"
-            )(y)
-        else:  # Chapter 8: upsampling then a convolution leaves no checkerboard
-            y = keras.layers.UpSampling2D(2, name=f"decoder_upsample_{depth}")(y)
-            y = keras.layers.Conv2D(count, 3, padding="same", activation="relu", name=f"decoder_conv_{depth}")(y)
+        # by default (Chapter 8) upsampling then a convolution, which leaves no checkerboard
+        y = upsample(y, count, depth, decoder, conv)
     last = keras.layers.Conv2DTranspose if decoder == "transpose" else keras.layers.Conv2D
     y = last(input_shape[-1], 3, padding="same", activation="sigmoid", name="reconstruction")(y)
     return (inputs, x), keras.Model(codes, y, name="decoder")
@@ -271,7 +260,7 @@ def _conv_parts(input_shape, hidden_sizes, filters, code_size, decoder):
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _vae_parts(vae, function):
+def vae_parts(vae, function):
     """The encoder and decoder of ``vae``, or a TypeError naming ``function``."""
     encoder, decoder = getattr(vae, "encoder", None), getattr(vae, "decoder", None)
     if encoder is None or decoder is None:
@@ -282,25 +271,19 @@ def _vae_parts(vae, function):
     return encoder, decoder
 
 
-def _mean_and_log_var(encoder, x):
-    """The encoder's ``[z_mean, z_log_var]`` for a batch, as float64 arrays."""
-    outputs = encoder(x, training=False)
-    if not isinstance(outputs, (list, tuple)) or len(outputs) != 2:
+def posterior(encoder, images, batch_size=DEFAULT_BATCH_SIZE):
+    """The encoder's ``[z_mean, z_log_var]`` for a batch of images, as float64 arrays.
+
+    Raises:
+        TypeError: if the encoder does not return two outputs (a mean and a log-variance).
+    """
+    outputs = call_in_batches(encoder, images, batch_size=batch_size)
+    if not isinstance(outputs, list) or len(outputs) != 2:
         raise TypeError(
             "The VAE's encoder must return [z_mean, z_log_var], as cp.build_vae's does. "
             f"Received: {type(outputs).__name__} from the encoder"
         )
-    return [ops.convert_to_numpy(part).astype("float64") for part in outputs]
-
-
-def _image_array(images):
-    images = _checks.to_numpy(images)
-    if images.ndim < 2 or len(images) == 0:
-        raise ValueError(
-            "Expected a non-empty batch of images, shape (n, ...). "
-            f"Received: an array of shape {images.shape}"
-        )
-    return images.astype("float32")
+    return [part.astype("float64") for part in outputs]
 
 
 def importance_weighted_log_likelihood(vae, images, *, k=100, seed=0, batch_size=100):
@@ -337,20 +320,22 @@ def importance_weighted_log_likelihood(vae, images, *, k=100, seed=0, batch_size
     k = _checks.positive_int("k", k)
     seed = _checks.non_negative_int("seed", seed)
     batch_size = _checks.positive_int("batch_size", batch_size)
-    images = _image_array(images)
-    encoder, decoder = _vae_parts(vae, "importance_weighted_log_likelihood")
+    images = _checks.image_batch(images)
+    encoder, decoder = vae_parts(vae, "importance_weighted_log_likelihood")
+    means, log_vars = posterior(encoder, images, batch_size)
     rng = np.random.default_rng(seed)
     estimates = []
+    # one batch of images at a time: the decoder's batch_size * k images must fit in memory
     for start in range(0, len(images), batch_size):
         x = images[start:start + batch_size]
-        z_mean, z_log_var = _mean_and_log_var(encoder, x)
+        z_mean, z_log_var = means[start:start + batch_size], log_vars[start:start + batch_size]
         eps = rng.standard_normal((len(x), k, z_mean.shape[-1]))
         z = z_mean[:, None] + np.exp(0.5 * z_log_var)[:, None] * eps  # (batch, k, code)
-        x_hat = decoder(z.reshape(-1, z.shape[-1]).astype("float32"), training=False)
-        if tuple(x_hat.shape)[1:] != x.shape[1:]:
+        x_hat = call_in_batches(decoder, z.reshape(-1, z.shape[-1]).astype("float32"), batch_size=len(x) * k)
+        if x_hat.shape[1:] != x.shape[1:]:
             raise ValueError(
                 "The VAE's decoder must give back images of the input's shape. "
-                f"Received: images of shape {x.shape[1:]} gave outputs of shape {tuple(x_hat.shape)[1:]}"
+                f"Received: images of shape {x.shape[1:]} gave outputs of shape {x_hat.shape[1:]}"
             )
         repeated = np.repeat(x, k, axis=0)
         log_p_x_given_z = -ops.convert_to_numpy(bernoulli_reconstruction_loss(repeated, x_hat))
@@ -383,11 +368,9 @@ def latent_activity(vae, images, *, batch_size=500):
             encoder that does not return a mean and a log-variance.
     """
     batch_size = _checks.positive_int("batch_size", batch_size)
-    images = _image_array(images)
-    encoder = getattr(vae, "encoder", vae)
-    means = [_mean_and_log_var(encoder, images[start:start + batch_size])[0]
-             for start in range(0, len(images), batch_size)]
-    return np.concatenate(means).var(axis=0)
+    images = _checks.image_batch(images)
+    means, _ = posterior(getattr(vae, "encoder", vae), images, batch_size)
+    return means.var(axis=0)
 
 
 def active_units(vae, images, *, threshold=ACTIVE_UNIT_THRESHOLD, batch_size=500):

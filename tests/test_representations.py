@@ -65,9 +65,9 @@ def test_tensors_and_float_labels_are_accepted(data):
 
 
 class TinyEncoder:
-    """Stands in for a Keras encoder: `predict` returns a list, as a VAE's does."""
+    """Stands in for a Keras encoder: it returns a list, as a VAE's does."""
 
-    def predict(self, images, batch_size, verbose):
+    def __call__(self, images):
         flat = images.reshape(len(images), -1)
         return [flat[:, :2], flat[:, 2:4]]
 

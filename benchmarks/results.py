@@ -25,7 +25,7 @@ DASH = "—"
 NBSP = "\u00a0"
 # Targets of the build and test times, in seconds.
 FAST_NOTEBOOK_TARGET = 90
-TEST_COMMAND_TARGET = 30 * 60
+TEST_COMMAND_TARGET = 15 * 60
 BOOK_BUILD_TARGET = 45 * 60
 BOOK_REBUILD_TARGET = 2 * 60  # a second build with nothing changed: no chapter runs
 
@@ -288,6 +288,25 @@ def commands_table(timings):
                         "Time": duration_cell(statistics.median(runs)) if runs else NOT_MEASURED,
                         "Target": format_target(target), "Under target": under})
     return pd.DataFrame(records, columns=["Command", "Runs", "Time", "Target", "Under target"])
+
+
+README_START = "<!-- the test command's last measurement: benchmarks/timings.py writes it -->"
+README_END = "<!-- end of the measurement -->"
+
+
+def readme_test_command(timings):
+    """The README's paragraph on the test command's last run, from ``timings.json``."""
+    entry = ((timings or {}).get("measurements") or {}).get("test_command")
+    if not entry or "steps" not in entry:
+        return "The test command has not been timed in a fresh clone yet (`benchmarks/timings.py --only test-command`)."
+    counts = "; ".join(f"{step['step']}: {step.get('passed', 0):,} passed, {step.get('skipped', 0)} skipped, "
+                       f"{format_duration(step['seconds'])}" for step in entry["steps"])
+    cache = "with pip's cache" if entry.get("pip_cache") else "without pip's cache, as on a fresh machine"
+    return (f"Last measured ({entry['date'][:10]}, commit `{entry['commit']}`, "
+            f"{machine_text(timings['machine'])}): the whole test command took "
+            f"{format_duration(max(entry['seconds']))} in a fresh clone, installs {cache} included. "
+            f"pytest: {counts}. Chapters executed once each: {entry['notebooks_executed']}; executed again by "
+            f"the book build: {', '.join(entry['executed_again_by_the_build']) or 'none'}.")
 
 
 def timings_summary(timings):

@@ -11,7 +11,9 @@ Writes ``benchmarks/timings.json``, which the book's results page
 - ``test-command``: the README's ``bash scripts/test.sh`` in a fresh clone of
   this repository's last commit, which creates a new ``.venv`` and installs
   ``requirements/lock.txt`` (without pip's cache, as on a fresh machine, unless
-  ``--pip-cache``);
+  ``--pip-cache``); its log gives the tests passed in each step and the
+  chapters executed, and the README's paragraph on the test command is
+  rewritten from the measurement;
 - ``book-build``: ``bash scripts/build_book.sh`` in a fresh clone, in full mode;
   the full-mode time of every notebook is read from the build's log, where
   MyST-NB writes "Executed notebook in N seconds".
@@ -52,6 +54,13 @@ from _common import ALL, ROOT, TIMINGS_JSON, head_commit, select_chapters
 PARTS = ("fast-notebooks", "full-notebooks", "test-command", "book-build", "book-rebuild")
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
 EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
+# pytest's last line, e.g. "==== 1502 passed, 12 skipped in 301.22s (0:05:01) ====" or, with -q, without the "="s
+PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ (?:passed|failed|skipped|xfailed|xpassed|errors?|deselected)(?:, )?)+)"
+                            r" in ([0-9.]+)s\b", re.MULTILINE)
+# the steps of scripts/test.sh that run pytest, in order
+TEST_STEPS = ("TensorFlow, every tier but the book's", "JAX, the backend tier", "PyTorch, the backend tier",
+              "the built book")
+NOTEBOOKS_EXECUTED = re.compile(r"^Executing (\d+) notebooks \((\d+) already in the cache\)", re.MULTILINE)
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -67,6 +76,25 @@ def parse_notebook_times(log):
         if match:
             times[Path(match.group(1)).stem] = float(match.group(2))
     return times
+
+
+def parse_test_log(log):
+    """What the test command ran, from its log: pytest's counts and time per step, and the chapters executed.
+
+    Returns:
+        dict: ``steps`` (one ``{"step", "passed", "skipped", "seconds", ...}`` per pytest run, in the order of
+        ``TEST_STEPS``), ``notebooks_executed`` (chapters run by scripts/execute_notebooks.py) and
+        ``executed_again_by_the_build`` (the notebooks that the book build executed itself: the results page only,
+        when each chapter runs once).
+    """
+    log = ANSI_CODES.sub("", log)
+    steps = []
+    for name, match in zip(TEST_STEPS, PYTEST_SUMMARY.finditer(log)):
+        counts = {word: int(number) for number, word in re.findall(r"(\d+) (\w+)", match.group(1))}
+        steps.append({"step": name, **counts, "seconds": float(match.group(2))})
+    executing = NOTEBOOKS_EXECUTED.search(log)
+    return {"steps": steps, "notebooks_executed": int(executing.group(1)) if executing else 0,
+            "executed_again_by_the_build": sorted(parse_notebook_times(log))}
 
 
 def select_notebooks(ids):
@@ -169,9 +197,19 @@ def run_timed(command, clone, *, log_path, env):
 
 def time_test_command(logs, pip_cache):
     with fresh_clone() as clone:
-        seconds, _ = run_timed(["bash", "scripts/test.sh"], clone, log_path=logs / "test_command.log",
-                               env=clean_environment(pip_cache))
-    return {"seconds": [seconds], "pip_cache": pip_cache, "date": results.now(), "commit": head_commit()}
+        seconds, log = run_timed(["bash", "scripts/test.sh"], clone, log_path=logs / "test_command.log",
+                                 env=clean_environment(pip_cache))
+    return {"seconds": [seconds], "pip_cache": pip_cache, **parse_test_log(log), "date": results.now(),
+            "commit": head_commit()}
+
+
+def update_readme(timings):
+    """Write the test command's last measurement into the README, between its two markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(results.README_START) + len(results.README_START), text.index(results.README_END)
+    readme.write_text(text[:start] + "\n" + results.readme_test_command(timings) + "\n" + text[end:],
+                      encoding="utf-8")
 
 
 def time_book_build(logs, pip_cache):
@@ -243,6 +281,8 @@ def main(argv=None):
         if "test-command" in args.only:
             measurements["test_command"] = time_test_command(logs, args.pip_cache)
             save(args.output, measurements)
+            if args.output == TIMINGS_JSON:
+                update_readme(results.read_json(TIMINGS_JSON))
         if "book-build" in args.only:
             measurements["book_build"] = time_book_build(logs, args.pip_cache)
             save(args.output, measurements)

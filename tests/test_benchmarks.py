@@ -164,7 +164,7 @@ def test_fully_measured_timings_need_no_excuse(results):
     assert "*not measured*" not in notebooks.to_string() + commands.to_string()
     assert notebooks.loc[0, "Full mode"] == f"5{NBSP}min{NBSP}00{NBSP}s"
     assert list(commands.loc["Tests: `bash scripts/test.sh`, fast mode"]) == \
-        ["1", f"12{NBSP}min{NBSP}00{NBSP}s", f"30{NBSP}min", "yes"]
+        ["1", f"12{NBSP}min{NBSP}00{NBSP}s", f"15{NBSP}min", "yes"]
     assert commands.loc["Book: `bash scripts/build_book.sh`, full mode", "Under target"] == "**no**"
     assert "without pip's cache" in results.timings_summary(timings)
     rebuild = "Book again, nothing changed: the same in fast mode, second run"
@@ -456,3 +456,32 @@ def test_committed_recipe_curves_are_labelled_with_the_recipes_as_written(result
         assert entry["curve"]["epoch"] == list(range(1, recipe.epochs + 1))
     best = min(curves["recipes"], key=lambda name: curves["recipes"][name]["test_error"])
     assert deep_autoencoder.RECORD == best, "papers.py's row should train the best recipe"
+
+
+TEST_LOG = """\
+\x1b[32m==== 1502 passed, 12 skipped in 301.22s (0:05:01) ====\x1b[0m
+1610 passed in 88.10s (0:01:28)
+1610 passed, 1 skipped in 120.50s (0:02:00)
+Executing 14 notebooks (0 already in the cache) on 2 cores
+  executed 06_sparse_autoencoder.ipynb in 43 s
+notebooks/01_linear.ipynb: Executed notebook in 40.00 seconds
+==== 31 passed in 80.00s (0:01:20) ====
+"""
+
+
+def test_the_test_command_log_gives_each_step_and_the_chapters_executed(timings):
+    parsed = timings.parse_test_log(TEST_LOG)
+    assert [step["step"] for step in parsed["steps"]] == list(timings.TEST_STEPS)
+    assert parsed["steps"][0] == {"step": timings.TEST_STEPS[0], "passed": 1502, "skipped": 12, "seconds": 301.22}
+    assert parsed["steps"][2]["skipped"] == 1 and parsed["steps"][3]["passed"] == 31
+    assert parsed["notebooks_executed"] == 14
+    assert parsed["executed_again_by_the_build"] == ["01_linear"]
+
+
+def test_the_readme_shows_the_test_commands_last_measurement(results):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(results.README_START), readme.index(results.README_END)
+    shown = readme[start + len(results.README_START):end].strip()
+    assert shown == results.readme_test_command(results.read_json(results.TIMINGS_JSON)), (
+        "the README's measurement of the test command is not timings.json's: "
+        "run benchmarks/timings.py --only test-command, which writes both")

@@ -6,6 +6,10 @@ test digits, feed them to the learner's model in the shape it declares, and
 read back finite arrays; when something goes wrong they end the check with a
 wrong Verdict that says what was expected and what came. They must be called
 inside a function decorated with :func:`companion.exercises._verdict.checker`.
+
+Digits come from :func:`held_out_digits` only, errors are measured with
+:func:`pixel_mse`, and a measured number is compared with its bound by a
+:class:`Target`; :func:`verdict_on` prints each next to the other.
 """
 
 import math
@@ -27,24 +31,93 @@ from companion.exercises._verdict import (
 IMAGE_SHAPES = "(784,), (28, 28) or (28, 28, 1)"
 
 
-def held_out_mnist(n, *, last=True):
-    """``n`` MNIST test digits, shape ``(n, 28, 28)`` in [0, 1], and their labels.
+SPLITS = ("test", "train")
 
-    Args:
-        n: how many digits.
-        last: take the last ``n`` test digits (the chapters train on training
-            digits and show the first test digits), else the first ``n``.
 
-    Returns:
-        ``(images, labels)``.
+def _checker_digits(split, n):
+    """MNIST digits of ``split`` for a checker: ``(images (m, 28, 28) in [0, 1], labels)``.
+
+    All the test digits, or the first ``n`` training digits.
+
+    The one place where the checkers load data. Tests replace it (the fixture
+    ``checker_digits`` of ``tests/exercise_fixtures.py``) so that no checker
+    reads the MNIST file in a unit test.
     """
     from companion.data import load_mnist  # the data module imports Keras: load it when needed
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the offline fallback warns once already in the chapter's setup
-        _, (images, labels) = load_mnist(n_train=1)
-    chosen = slice(-n, None) if last else slice(0, n)
-    return images[chosen], labels[chosen]
+        (train, train_labels), (test, test_labels) = load_mnist(n_train=n if split == "train" else 1)
+    return (test, test_labels) if split == "test" else (train, train_labels)
+
+
+def held_out_digits(n, *, split="test"):
+    """``n`` digits that the checker loads itself, and their labels.
+
+    The one way a checker gets digits: the last ``n`` test digits (the chapters
+    train on training digits and show the first test digits), or, with
+    ``split="train"``, the first ``n`` training digits, for a reference that the
+    checker fits itself (Chapter 1's PCA). Fewer come back when there are fewer.
+
+    Args:
+        n: how many digits, a positive whole number.
+        split: ``"test"`` (held out from every model of the chapter) or ``"train"``.
+
+    Returns:
+        ``(images, labels)``: float32 images of shape ``(n, 28, 28)`` in [0, 1],
+        and int64 labels of shape ``(n,)``.
+
+    Raises:
+        ValueError: for a split other than ``"test"`` or ``"train"``, or an ``n``
+            that is not a positive whole number (a bug of the checker).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}. Received: split={split!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive whole number. Received: n={n!r}")
+    images, labels = _checker_digits(split, n)
+    chosen = slice(-n, None) if split == "test" else slice(0, n)
+    images = np.asarray(images[chosen], dtype="float32")
+    return images.reshape(len(images), 28, 28), np.asarray(labels[chosen]).astype("int64")
+
+
+def held_out_mnist(n, *, last=True):
+    """Older name (use :func:`held_out_digits`): ``n`` test digits ``(n, 28, 28)`` and their labels.
+
+    Args:
+        n: how many digits.
+        last: the last ``n`` test digits, else the first ``n``.
+    """
+    if last:
+        return held_out_digits(n)
+    images, labels = _checker_digits("test", n)
+    return np.asarray(images[:n], dtype="float32").reshape(-1, 28, 28), np.asarray(labels[:n]).astype("int64")
+
+
+def pixel_mse(a, b, *, per_image=False):
+    """Mean squared error per pixel between two batches of images (Keras' ``"mse"``).
+
+    The one error measure of the checkers: images of any shape are compared
+    flat, so ``(n, 784)`` and ``(n, 28, 28)`` give the same number.
+
+    Args:
+        a, b: batches with the same number of images and of values per image.
+        per_image: return one error per image instead of their mean.
+
+    Returns:
+        float, or a float64 array of shape ``(n,)`` with ``per_image=True``.
+
+    Raises:
+        ValueError: if the batches differ in size (a bug of the checker: the
+            learner's outputs are read with :func:`reconstruct` first).
+    """
+    a = np.asarray(a, dtype="float64")
+    b = np.asarray(b, dtype="float64")
+    if len(a) != len(b) or a.size != b.size:
+        raise ValueError(f"a and b must hold as many images of as many values. Received: shapes {a.shape} and "
+                         f"{b.shape}")
+    errors = np.mean((a.reshape(len(a), -1) - b.reshape(len(b), -1)) ** 2, axis=1)
+    return errors if per_image else float(np.mean(errors))
 
 
 def not_a_model(model, asked, needs=()):

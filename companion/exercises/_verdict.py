@@ -3,17 +3,37 @@
 A checker never raises for a learner's answer. Each public ``check_*``
 function is decorated with :func:`checker`, and every place where it
 evaluates the learner's object (calls their function or model, reads what it
-returned, reads their model's layers) runs inside :func:`call_learner_function`
-or a ``with learner_code(...)`` block: an exception raised there becomes a
-wrong :class:`Verdict` that names it in plain words.
+returned, reads their model's layers) runs inside a ``with learner_code(...)``
+block: an exception raised there becomes a wrong :class:`Verdict` that names
+it in plain words (or an unattempted one for the scaffold's
+``raise NotImplementedError``).
+
+One way to signal a learner's error: a helper that finds one ends the check
+with :func:`end_check` and the enclosing :func:`checker` returns its Verdict.
+Helpers return the value they read (``read_array``, ``read_number``,
+``read_whole_number``, ``learner_result``, ``validate_measurement``), never a
+``(value, verdict)`` tuple nor "a value or a Verdict". The older helpers that do
+(``call_learner_function``, ``call_for_array``, ``call_for_number``,
+``as_float_array``, ``as_result_array``, ``as_number``, ``as_whole_number``,
+``measured_number``) are kept, unchanged in behaviour, for the chapter modules
+not converted yet; new code does not use them.
+
+Answer keys are not stored readable: a set of true letters is a
+:class:`SealedLetters` (a salted SHA-256 digest, compared by digest), and a
+prediction's right letter is computed from the experiment's measurement.
 """
 
 import contextlib
+import dis
 import functools
+import hashlib
+import hmac
+import os
 import math
 import numbers
 import re
 import reprlib
+import sys
 import textwrap
 from dataclasses import dataclass
 
@@ -134,7 +154,55 @@ def learner_code(doing, hint=""):
     except _LearnerCodeFailed:
         raise
     except Exception as error:  # the learner's code: reported by `checker`, never re-raised
+        if is_scaffold_error(error):
+            raise _LearnerCodeFailed(unattempted(
+                f"{doing} reached `raise NotImplementedError`: replace it with your code, "
+                "run the cell again, then the check.")) from error
         raise _LearnerCodeFailed(wrong(f"{doing} raised {describe_error(error)}. {hint}".strip())) from error
+
+
+def _library_folders():
+    folders = []
+    for name in ("keras", "numpy", "tensorflow", "jax", "torch", "companion"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            folders.append(os.path.dirname(os.path.abspath(module.__file__)) + os.sep)
+    return tuple(folders)
+
+
+def is_scaffold_error(error):
+    """True for a ``NotImplementedError`` raised by the learner's code, such as an exercise's scaffold.
+
+    Keras raises ``NotImplementedError`` itself (a model without ``get_config``
+    whose arguments it cannot serialise): the innermost frame of the traceback
+    tells which, and one raised inside a library is not a scaffold.
+    """
+    if not isinstance(error, NotImplementedError):
+        return False
+    traceback = error.__traceback__
+    if traceback is None:
+        return True
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    filename = os.path.abspath(traceback.tb_frame.f_code.co_filename)
+    return not filename.startswith(_library_folders())
+
+
+_EMPTY_BODY_OPS = {"RESUME", "NOP", "CACHE", "LOAD_CONST", "RETURN_CONST", "RETURN_VALUE"}
+
+
+def is_empty_function(function):
+    """True for a ``def`` whose body does nothing (``...``, ``pass`` or only a docstring); never for a lambda."""
+    code = getattr(function, "__code__", None)
+    if code is None or code.co_name == "<lambda>":
+        return False
+    try:
+        instructions = list(dis.get_instructions(code))
+    except Exception:  # not Python byte code
+        return False
+    return all(instruction.opname in _EMPTY_BODY_OPS and instruction.argval is None
+               or instruction.opname in ("RESUME", "NOP", "CACHE", "RETURN_VALUE")
+               for instruction in instructions)
 
 
 _ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
@@ -191,20 +259,21 @@ def _is_complex(answer):
     return isinstance(answer, numbers.Complex) and not isinstance(answer, numbers.Real)
 
 
-def as_whole_number(answer):
-    """Return ``answer`` as an int, or a wrong Verdict explaining why it is not one."""
+def read_whole_number(answer):
+    """``answer`` as an int; ends the check with a wrong Verdict saying why it is not one."""
     if _is_complex(answer):
-        return wrong(f"Expected a real whole number. Received: {answer!r}, a complex number.")
+        end_check(wrong(f"Expected a real whole number. Received: {answer!r}, a complex number."))
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return wrong(f"Expected a whole number. Received: {shown(answer)} of type {type(answer).__name__}.")
+        end_check(wrong(f"Expected a whole number. Received: {shown(answer)} of type {type(answer).__name__}."))
     with learner_code("reading your number"):
         if isinstance(answer, numbers.Integral):
             return int(answer)  # exact, however many digits
         if not math.isfinite(answer) or answer != int(answer):
-            return wrong(f"Expected a whole number. Received: {answer!r}.")
+            end_check(wrong(f"Expected a whole number. Received: {answer!r}."))
         return int(answer)
 
 
+@checker
 def check_count(answer, expected, hints, explanation, fallback="Count the weights and biases of every Dense layer."):
     """Verdict on a whole-number answer, with a hint for each known mistake.
 
@@ -217,14 +286,65 @@ def check_count(answer, expected, hints, explanation, fallback="Count the weight
     """
     if is_unattempted(answer):
         return unattempted("replace `...` with your number, then run the cell again.")
-    count = as_whole_number(answer)
-    if isinstance(count, Verdict):
-        return count
+    count = read_whole_number(answer)
     if count == expected:
         return correct(f"{count} = {explanation}")
     return wrong(hints.get(count, f"{shown(count)} is not it. {fallback}"))
 
 
+# --- answer keys that are not readable as plain attributes ----------------------------------------
+
+
+def letters_digest(letters, salt):
+    """The salted SHA-256 digest of a set of letters, as :class:`SealedLetters` stores it.
+
+    Compute it once, when writing a checker, and paste the digest in the
+    chapter's module::
+
+        python -c "from companion.exercises._verdict import letters_digest; print(letters_digest('bd', 'ch05.statements'))"
+
+    Args:
+        letters: the letters, in any order (``"db"``, ``{"b", "d"}``).
+        salt: a text unique to the question, e.g. ``"ch05.statements"``.
+
+    Returns:
+        str: 64 hexadecimal digits.
+    """
+    text = f"{salt}:{''.join(sorted({str(letter).lower() for letter in letters}))}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SealedLetters:
+    """An answer key for letters (a true/false set, or one choice), stored as a salted digest.
+
+    Pass it as ``true_letters`` to :func:`check_letters` or as ``right_letter``
+    to :func:`check_choice`. The letters themselves are nowhere in the module,
+    so a learner who reads the checker's attributes finds a digest.
+
+    Attributes:
+        salt: the text the digest was salted with (see :func:`letters_digest`).
+        digest: ``letters_digest(letters, salt)``.
+    """
+
+    salt: str
+    digest: str
+
+    def matches(self, letters):
+        """True when ``letters`` (a set or a string) is the sealed set."""
+        return hmac.compare_digest(letters_digest(letters, self.salt), self.digest)
+
+    def __repr__(self):
+        return f"SealedLetters(salt={self.salt!r}, digest=...)"
+
+
+def _key_matches(key, chosen):
+    if isinstance(key, SealedLetters):
+        return key.matches(chosen)
+    return set(chosen) == set(key)
+
+
+@checker
 def check_letters(answer, letters, true_letters, explanations, reread):
     """Verdict on a set of letters naming the true statements of a list.
 
@@ -236,47 +356,56 @@ def check_letters(answer, letters, true_letters, explanations, reread):
     Args:
         answer: e.g. ``{"a", "c"}``, ``["a", "c"]`` or ``"ac"``.
         letters: all statement letters, e.g. ``"abcde"``.
-        true_letters: the letters of the true statements.
-        explanations: dict mapping each letter to why its statement is true or false.
+        true_letters: the key: a :class:`SealedLetters` (use this), or the
+            letters of the true statements in plain text (older chapters).
+        explanations: dict mapping each letter to why its statement is true or
+            false. With a :class:`SealedLetters` key, give the reason only: the
+            verdict starts each line with "(a) is true:" or "(a) is false:".
         reread: the titles of the chapter's sections that the statements test.
     """
     if is_unattempted(answer):
         # no example set: it could be the answer
         return unattempted("replace `...` with the letters of the true statements, as a set or a string.")
     chosen = _read_letters(answer, letters)
-    if isinstance(chosen, Verdict):
-        return chosen
-    if chosen == set(true_letters):
-        return correct("\n".join(["the right set."] + [explanations[letter] for letter in sorted(letters)]))
+    if _key_matches(true_letters, chosen):
+        if isinstance(true_letters, SealedLetters):
+            lines = [f"({letter}) is {'true' if letter in chosen else 'false'}: {explanations[letter]}"
+                     for letter in sorted(letters)]
+        else:
+            lines = [explanations[letter] for letter in sorted(letters)]
+        return correct("\n".join(["the right set."] + lines))
     return wrong(f"not every statement is judged right. Re-read {_section_names(reread)}, then decide again "
                  "for each statement on its own.")
 
 
+@checker
 def check_choice(answer, letters, right_letter, explanation, reread):
     """Verdict on one letter chosen among the options of a question.
 
     Args:
         answer: the learner's letter, e.g. ``"b"``.
         letters: all option letters, e.g. ``"abcd"``.
-        right_letter: the right option.
+        right_letter: the key: a :class:`SealedLetters` of one letter (use
+            this), or the letter in plain text (older chapters).
         explanation: shown with the confirmation.
         reread: the titles of the sections that answer the question.
     """
     if is_unattempted(answer):
         return unattempted("replace `...` with one letter, in quotes.")  # no example: it could be the answer
     letter = _read_one_letter(answer, letters)
-    if isinstance(letter, Verdict):
-        return letter
-    if letter == right_letter:
+    if _key_matches(right_letter, {letter}):
         return correct(f"({letter}). {explanation}")
     return wrong(f"not this one. Re-read {_section_names(reread)}.")
 
 
+@checker
 def check_prediction(answer, choices, outcome, measured):
     """Verdict on a prediction made before an experiment, once the experiment has run.
 
     The outcome comes from the experiment's measurement, not from an answer
-    key, so the verdict always agrees with what the chapter shows.
+    key, so the verdict always agrees with what the chapter shows. The
+    chapter's checker, ``check_<topic>_prediction(answer, <measurements>)``,
+    reads each measurement with :func:`validate_measurement` first.
 
     Args:
         answer: the learner's predicted letter.
@@ -288,8 +417,6 @@ def check_prediction(answer, choices, outcome, measured):
     if is_unattempted(answer):
         return unattempted(f'write your prediction first (one of {_listed(letters)}), then run the experiment.')
     letter = _read_one_letter(answer, letters)
-    if isinstance(letter, Verdict):
-        return letter
     what_happened = f"({outcome}) {choices[outcome]} {measured}"
     if letter == outcome:
         return correct(f"your prediction held: {what_happened}")
@@ -297,26 +424,28 @@ def check_prediction(answer, choices, outcome, measured):
 
 
 def _read_letters(answer, letters):
-    """The set of lower-case letters in ``answer``, or a wrong Verdict."""
+    """The set of lower-case letters in ``answer``; ends the check otherwise."""
     if isinstance(answer, str):
         answer = answer.replace(",", "").replace(" ", "")
     if not isinstance(answer, (str, set, frozenset, list, tuple)):
-        return wrong(f'Expected letters such as {{"a", "c"}}. Received: {shown(answer)}.')
+        end_check(wrong(f'Expected letters such as {{"a", "c"}}. Received: {shown(answer)}.'))
     with learner_code("reading your letters"):
         chosen = {str(letter).strip().lower() for letter in answer}
     unknown = chosen - set(letters)
     if unknown:
-        return wrong(f"The statements are labelled {letters[0]} to {letters[-1]}. Unknown: {shown(sorted(unknown))}.")
+        end_check(wrong(f"The statements are labelled {letters[0]} to {letters[-1]}. "
+                        f"Unknown: {shown(sorted(unknown))}."))
     return chosen
 
 
 def _read_one_letter(answer, letters):
-    """``answer`` as one lower-case letter of ``letters``, or a wrong Verdict."""
+    """``answer`` as one lower-case letter of ``letters``; ends the check otherwise."""
+    expected = wrong(f"Expected one letter, one of {_listed(letters)}. Received: {shown(answer)}.")
     if not isinstance(answer, str):
-        return wrong(f"Expected one letter, one of {_listed(letters)}. Received: {shown(answer)}.")
+        end_check(expected)
     letter = answer.strip().strip("()").strip().lower()
     if letter not in set(letters):
-        return wrong(f"Expected one letter, one of {_listed(letters)}. Received: {shown(answer)}.")
+        end_check(expected)
     return letter
 
 
@@ -333,6 +462,7 @@ def _section_names(titles):
     return ("the section " if len(quoted) == 1 else "the sections ") + joined
 
 
+@checker
 def check_number(answer, expected, tolerance, hints, explanation):
     """Verdict on a real-number answer, with a hint for each known mistake.
 
@@ -364,109 +494,21 @@ def check_number(answer, expected, tolerance, hints, explanation):
     return wrong(f"{shown(answer)} is not it. Check the formula in the chapter.")
 
 
-# --- functions written by the learner -------------------------------------------------------------
+def validate_measurement(value, name, *, expected="one finite number", low=-math.inf, high=math.inf):
+    """``value``, a number the experiment's cell measured, as a float in [low, high]; ends the check otherwise.
 
-
-def call_learner_function(function, signature, args, error_hints=None):
-    """Call a learner's function; never let its errors escape.
-
-    Args:
-        function: what the learner passed.
-        signature: how the exercise names it, e.g. ``"pca_reconstruct(x, k)"``.
-        args: the arguments to call it with.
-        error_hints: optional dict mapping an exception type to a hint.
-
-    Returns:
-        ``(result, None)`` when the call returned, else ``(None, verdict)``.
-    """
-    if is_unattempted(function):
-        return None, unattempted(f"define `{signature}` and pass the function itself.")
-    if not callable(function):
-        return None, wrong(f"Expected a function. Received: {type(function).__name__}.")
-    try:
-        return function(*args), None
-    except NotImplementedError:
-        return None, unattempted("replace `raise NotImplementedError` with your code.")
-    except Exception as error:  # the learner's code: report, never re-raise
-        hint = next((text for kind, text in (error_hints or {}).items() if isinstance(error, kind)), "")
-        return None, wrong(f"{signature} raised {describe_error(error)}. {hint}".strip())
-
-
-def as_float_array(result, signature, expected="an array of numbers"):
-    """Return ``(array, None)`` when ``result`` holds real numbers, else ``(None, verdict)``.
+    The one way a prediction checker reads its measurements: the learner may
+    have skipped the experiment's cell or passed something else, and the
+    verdict then asks for the measurement by its name.
 
     Args:
-        result: what the learner's function returned.
-        signature: how the exercise names the function.
-        expected: what it must return, for the message, e.g. ``"one number"``.
-    """
-    if result is None:
-        return None, wrong(f"{signature} returned None: did you forget `return`?")
-    not_numbers = wrong(f"{signature} must return {expected}. Received: {shown(result)}.")
-    with learner_code(f"reading what {signature} returned"):
-        try:
-            array = np.asarray(result)
-        except (TypeError, ValueError, OverflowError):  # e.g. a ragged list
-            return None, not_numbers
-        if np.iscomplexobj(array):
-            return None, wrong(f"{signature} must return real numbers, not complex ones. Received: {shown(result)}.")
-        if array.dtype.kind not in "biufO":  # text, dates, ...
-            return None, not_numbers
-        try:
-            return array.astype("float64"), None
-        except (TypeError, ValueError, OverflowError):  # e.g. a dict, a generator, huge ints
-            return None, not_numbers
-
-
-def as_result_array(result, expected_shape, signature):
-    """Return ``(array, None)`` for a finite float array of the expected shape, else ``(None, verdict)``."""
-    array, verdict = as_float_array(result, signature)
-    if verdict is not None:
-        return None, verdict
-    if array.shape != tuple(expected_shape):
-        return None, wrong(f"{signature} should return shape {tuple(expected_shape)}. Received: {array.shape}.")
-    if not np.all(np.isfinite(array)):
-        return None, wrong(f"{signature} returned NaN or infinite values.")
-    return array, None
-
-
-def as_number(result, signature):
-    """Return ``(float, None)`` when ``result`` is one finite number, else ``(None, verdict)``."""
-    array, verdict = as_float_array(result, signature, expected="one number")
-    if verdict is not None:
-        return None, verdict
-    if array.size != 1:
-        return None, wrong(f"{signature} must return one number. Received: an array of shape {array.shape}.")
-    value = float(array.reshape(-1)[0])
-    if not math.isfinite(value):
-        return None, wrong(f"{signature} returned {value}; expected a finite number.")
-    return value, None
-
-
-def call_for_array(function, signature, args, expected_shape, error_hints=None):
-    """Call a learner's function that must return a finite array of ``expected_shape``.
+        value: what the learner passed.
+        name: the variable's name in the notebook, e.g. ``"shuffled_mse"``.
+        expected: what it must be, for the message, e.g. ``"an error > 0"``.
+        low, high: the accepted range (inclusive).
 
     Returns:
-        ``(array, None)`` or ``(None, verdict)``.
-    """
-    result, verdict = call_learner_function(function, signature, args, error_hints)
-    return (None, verdict) if verdict is not None else as_result_array(result, expected_shape, signature)
-
-
-def call_for_number(function, signature, args):
-    """Call a learner's function that must return one number.
-
-    Returns:
-        ``(float, None)`` or ``(None, verdict)``.
-    """
-    result, verdict = call_learner_function(function, signature, args)
-    return (None, verdict) if verdict is not None else as_number(result, signature)
-
-
-def measured_number(value, name, expected="one finite number", low=-math.inf, high=math.inf):
-    """``value`` as a float in [low, high], or a wrong Verdict asking for the experiment's measurement.
-
-    Prediction checkers read the numbers that their experiment's cell measured with it.
+        float.
     """
     if isinstance(value, (bool, str)) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)) \
             or np.size(value) != 1 or np.asarray(value).dtype.kind not in "iuf":
@@ -474,5 +516,137 @@ def measured_number(value, name, expected="one finite number", low=-math.inf, hi
     else:
         number = float(np.asarray(value, dtype="float64").reshape(-1)[0])
     if not (math.isfinite(number) and low <= number <= high):
-        return wrong(f"pass `{name}` as the experiment's cell measured it, {expected}. Received: {shown(value)}.")
+        end_check(wrong(f"run the experiment's cell first, then pass `{name}` as it measured it, {expected}. "
+                        f"Received: {shown(value)}."))
     return number
+
+
+# --- functions written by the learner -------------------------------------------------------------
+
+
+def learner_result(function, signature, args=(), error_hints=None):
+    """Call a learner's function and return what it returned; end the check when it cannot be.
+
+    Unattempted for ``...``/None, an empty body or the scaffold's ``raise
+    NotImplementedError``; wrong for something that is not a function, or an
+    exception (with the hint of ``error_hints`` for its type).
+
+    Args:
+        function: what the learner passed.
+        signature: how the exercise names it, e.g. ``"pca_reconstruct(x, k)"``.
+        args: the arguments to call it with.
+        error_hints: optional dict mapping an exception type to a hint.
+    """
+    if is_unattempted(function):
+        end_check(unattempted(f"define `{signature}` and pass the function itself."))
+    if not callable(function):
+        end_check(wrong(f"Expected a function. Received: {type(function).__name__}."))
+    if is_empty_function(function):
+        end_check(unattempted(f"the body of `{signature}` is still empty: write it, then run the check."))
+    try:
+        return function(*args)
+    except Exception as error:  # the learner's code: report, never re-raise
+        if is_scaffold_error(error):
+            end_check(unattempted("replace `raise NotImplementedError` with your code."))
+        hint = next((text for kind, text in (error_hints or {}).items() if isinstance(error, kind)), "")
+        end_check(wrong(f"{signature} raised {describe_error(error)}. {hint}".strip()))
+
+
+def read_array(result, signature, *, shape=None, expected="an array of numbers"):
+    """What a learner's function returned, as a float64 array; ends the check otherwise.
+
+    Args:
+        result: the returned value.
+        signature: how the exercise names the function.
+        shape: the shape it must have; then it must also be finite.
+        expected: what it must return, for the message, e.g. ``"one number"``.
+    """
+    if result is None:
+        end_check(wrong(f"{signature} returned None: did you forget `return`?"))
+    not_numbers = wrong(f"{signature} must return {expected}. Received: {shown(result)}.")
+    with learner_code(f"reading what {signature} returned"):
+        try:
+            array = np.asarray(result)
+        except (TypeError, ValueError, OverflowError):  # e.g. a ragged list
+            end_check(not_numbers)
+        if np.iscomplexobj(array):
+            end_check(wrong(f"{signature} must return real numbers, not complex ones. Received: {shown(result)}."))
+        if array.dtype.kind not in "biufO":  # text, dates, ...
+            end_check(not_numbers)
+        try:
+            array = array.astype("float64")
+        except (TypeError, ValueError, OverflowError):  # e.g. a dict, a generator, huge ints
+            end_check(not_numbers)
+    if shape is not None:
+        if array.shape != tuple(shape):
+            end_check(wrong(f"{signature} should return shape {tuple(shape)}. Received: {array.shape}."))
+        if not np.all(np.isfinite(array)):
+            end_check(wrong(f"{signature} returned NaN or infinite values."))
+    return array
+
+
+def read_number(result, signature):
+    """What a learner's function returned, as one finite float; ends the check otherwise."""
+    array = read_array(result, signature, expected="one number")
+    if array.size != 1:
+        end_check(wrong(f"{signature} must return one number. Received: an array of shape {array.shape}."))
+    value = float(array.reshape(-1)[0])
+    if not math.isfinite(value):
+        end_check(wrong(f"{signature} returned {value}; expected a finite number."))
+    return value
+
+
+# --- older helpers, kept for the chapters not converted yet: use the ones above ---------------------
+
+
+def _as_pair(read, *args, **kwargs):
+    try:
+        return read(*args, **kwargs), None
+    except _LearnerCodeFailed as failure:
+        return None, failure.verdict
+
+
+def _value_or_verdict(read, *args, **kwargs):
+    value, verdict = _as_pair(read, *args, **kwargs)
+    return verdict if verdict is not None else value
+
+
+def as_whole_number(answer):
+    """Older style (use :func:`read_whole_number`): ``answer`` as an int, or a wrong Verdict."""
+    return _value_or_verdict(read_whole_number, answer)
+
+
+def measured_number(value, name, expected="one finite number", low=-math.inf, high=math.inf):
+    """Older style (use :func:`validate_measurement`): a float in [low, high], or a wrong Verdict."""
+    return _value_or_verdict(validate_measurement, value, name, expected=expected, low=low, high=high)
+
+
+def call_learner_function(function, signature, args, error_hints=None):
+    """Older style (use :func:`learner_result`): ``(result, None)`` or ``(None, verdict)``."""
+    return _as_pair(learner_result, function, signature, args, error_hints)
+
+
+def as_float_array(result, signature, expected="an array of numbers"):
+    """Older style (use :func:`read_array`): ``(array, None)`` or ``(None, verdict)``."""
+    return _as_pair(read_array, result, signature, expected=expected)
+
+
+def as_result_array(result, expected_shape, signature):
+    """Older style (use :func:`read_array` with ``shape``): ``(array, None)`` or ``(None, verdict)``."""
+    return _as_pair(read_array, result, signature, shape=expected_shape)
+
+
+def as_number(result, signature):
+    """Older style (use :func:`read_number`): ``(float, None)`` or ``(None, verdict)``."""
+    return _as_pair(read_number, result, signature)
+
+
+def call_for_array(function, signature, args, expected_shape, error_hints=None):
+    """Older style (use :func:`learner_result` and :func:`read_array`): ``(array, None)`` or ``(None, verdict)``."""
+    return _as_pair(lambda: read_array(learner_result(function, signature, args, error_hints), signature,
+                                       shape=expected_shape))
+
+
+def call_for_number(function, signature, args):
+    """Older style (use :func:`learner_result` and :func:`read_number`): ``(float, None)`` or ``(None, verdict)``."""
+    return _as_pair(lambda: read_number(learner_result(function, signature, args), signature))

@@ -174,11 +174,242 @@ def test_missing_parts_are_named():
     assert verdict.status == "wrong" and ".encoder and .decoder" in verdict.message
 
 
-def test_held_out_digits_are_the_last_test_digits(monkeypatch):
-    import companion.data
-
-    test_images = np.arange(50 * 4, dtype="float32").reshape(50, 2, 2)
-    monkeypatch.setattr(companion.data, "load_mnist", lambda n_train: ((None, None), (test_images, np.arange(50))))
-    images, labels = _measure.held_out_mnist(5)
-    assert np.array_equal(labels, np.arange(45, 50)) and np.array_equal(images, test_images[45:])
+def test_held_out_digits_are_the_last_test_digits_or_the_first_training_ones(checker_digits):
+    test_images = np.arange(50 * 784, dtype="float32").reshape(50, 784)
+    checker_digits.set("test", test_images, np.arange(50))
+    images, labels = _measure.held_out_digits(5)
+    assert images.shape == (5, 28, 28) and images.dtype == np.float32 and labels.dtype == np.int64
+    assert np.array_equal(labels, np.arange(45, 50)) and np.array_equal(images.reshape(5, -1), test_images[45:])
     assert np.array_equal(_measure.held_out_mnist(5, last=False)[1], np.arange(5))
+    train, _ = _measure.held_out_digits(7, split="train")
+    assert train.shape == (7, 28, 28) and checker_digits.requests[-1] == ("train", 7)
+
+
+@pytest.mark.parametrize("n, split", [(0, "test"), (2.5, "test"), (True, "test"), (3, "validation")])
+def test_held_out_digits_bad_arguments_are_bugs_of_the_checker(checker_digits, n, split):
+    with pytest.raises(ValueError, match="Received"):
+        _measure.held_out_digits(n, split=split)
+
+
+def test_pixel_mse_compares_images_flat():
+    a = np.zeros((3, 28, 28))
+    b = np.ones((3, 784)) * np.array([[1.0], [2.0], [3.0]])
+    assert _measure.pixel_mse(a, b) == pytest.approx((1 + 4 + 9) / 3)
+    assert np.allclose(_measure.pixel_mse(a, b, per_image=True), [1, 4, 9])
+    with pytest.raises(ValueError, match="as many images"):
+        _measure.pixel_mse(a, b[:2])
+
+
+# --- the answer keys and the one way to read a measurement ---
+
+
+def test_sealed_letters_match_by_digest_only():
+    key = _verdict.SealedLetters("kit.test", _verdict.letters_digest("bd", "kit.test"))
+    assert key.matches({"d", "b"}) and key.matches("DB") and not key.matches("b")
+    assert "bd" not in repr(key) and "bd" not in key.digest
+    assert _verdict.letters_digest("bd", "other") != key.digest  # salted
+    sealed = _verdict.check_letters("db", "abcde", key, {letter: "why." for letter in "abcde"}, "The idea")
+    assert sealed.status == "correct" and "(b) is true: why." in sealed.message and "(a) is false: why." in sealed.message
+    assert _verdict.check_letters("d", "abcde", key, {}, ("The idea", "The proof")).message == \
+        letters_verdict("a").message
+    one = _verdict.SealedLetters("kit.choice", _verdict.letters_digest("c", "kit.choice"))
+    assert _verdict.check_choice("c", "abcd", one, "Because.", "Costs").status == "correct"
+    assert _verdict.check_choice("a", "abcd", one, "Because.", "Costs").status == "wrong"
+
+
+@checker
+def read_measurement(value):
+    number = _verdict.validate_measurement(value, "gain_db", expected="a gain in dB", low=0)
+    return _verdict.correct(f"{number:.1f}")
+
+
+@pytest.mark.parametrize("value, status, words", [
+    (3, "correct", "3.0"), (np.float32(2.5), "correct", "2.5"), (np.array([1.5]), "correct", "1.5"),
+    (-1, "wrong", "run the experiment's cell first, then pass `gain_db`"), (None, "wrong", "a gain in dB"),
+    (float("nan"), "wrong", "Received: nan"), ("3", "wrong", "`gain_db`"), (np.zeros(2), "wrong", "`gain_db`"),
+])
+def test_validate_measurement(value, status, words):
+    verdict = read_measurement(value)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_older_helpers_keep_their_return_style():
+    assert _verdict.as_whole_number(3.0) == 3
+    assert _verdict.as_whole_number("3").status == "wrong"
+    assert _verdict.measured_number(-1, "x", low=0).status == "wrong"
+    assert _verdict.call_for_array(lambda x: x, "f(x)", (np.ones(2),), (2,))[1] is None
+    array, verdict = _verdict.call_for_array(lambda x: x, "f(x)", (np.ones(2),), (3,))
+    assert array is None and "should return shape (3,)" in verdict.message
+    assert _verdict.call_for_number(lambda: 2, "f()", ())[0] == 2.0
+
+
+def test_scaffold_errors_are_told_from_keras_own():
+    def scaffold():
+        raise NotImplementedError  # your code here
+
+    with pytest.raises(NotImplementedError) as learner:
+        scaffold()
+    assert _verdict.is_scaffold_error(learner.value)
+
+    class NoConfig(keras.Model):  # a subclassed model without get_config: Keras raises NotImplementedError
+        def __init__(self, size, **kwargs):
+            super().__init__(**kwargs)
+            self.size = size
+
+    with pytest.raises(NotImplementedError) as own:
+        NoConfig(3).get_config()
+    assert not _verdict.is_scaffold_error(own.value)
+    assert not _verdict.is_scaffold_error(ValueError())
+
+
+# --- the build-it harness ---
+
+
+from companion.exercises import _build_it  # noqa: E402
+
+
+@pytest.mark.parametrize("got, expected, words", [
+    (np.ones(3), np.ones(3), None),
+    (np.ones(3) * 784, np.ones(3), "too large by a factor of 784"),
+    (np.array([1.0, 2.0]) / 784, np.array([1.0, 2.0]), "too small by a factor of 784"),
+    (-np.array([1.0, 2.0]), np.array([1.0, 2.0]), "has its sign flipped"),
+    (-2 * np.array([1.0, 2.0]), np.array([1.0, 2.0]), "sign flipped and is too large by a factor of 2"),
+    (np.array([1.5, 2.5, 3.5]), np.array([1.0, 2.0, 3.0]), "shifted by a constant +0.5"),
+    (np.zeros(2), np.array([1.0, 2.0]), "is zero everywhere"),
+    (np.ones((2, 3)), np.ones((3, 2)), "has shape (2, 3), where the reference's has shape (3, 2)"),
+    (np.array([np.nan, 1.0]), np.ones(2), "NaN or infinite"),
+    (np.array([1.0, 5.0, 3.0]), np.array([1.0, 2.0, 3.0]), "differs from the reference's by"),
+])
+def test_describe_difference_measures_what_differs(got, expected, words):
+    said = _build_it.describe_difference(got, expected)
+    assert said is None if words is None else words in said, said
+
+
+@checker
+def layer_check(answer, **kwargs):
+    """A small build-it checker: a Dense layer checked against keras.layers.Dense."""
+    layer = _build_it.build(answer, "MyDense(units)", units=3)
+    reference = keras.layers.Dense(3)
+    inputs = _build_it.random_inputs([(2, 5), (4, 5)])
+    _build_it.compare_outputs(layer, reference, inputs)
+    _build_it.check_gradients(layer, inputs[0], reference=reference, wrt_inputs=True)
+    _build_it.check_config_round_trip(layer, inputs[0])
+    return _build_it.passed("MyDense", ["outputs", "gradients", "config"])
+
+
+class MyDense(keras.layers.Layer):
+    def __init__(self, units, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.scale = units, scale
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        return self.scale * (keras.ops.matmul(inputs, self.kernel) + self.bias)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "scale": self.scale}
+
+
+class NoUnits(MyDense):
+    def get_config(self):
+        return {**keras.layers.Layer.get_config(self), "scale": self.scale}
+
+
+class DropsScale(MyDense):
+    def get_config(self):
+        return {**keras.layers.Layer.get_config(self), "units": self.units}
+
+
+class SwappedOrder(MyDense):
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+
+
+class BlocksInputGradient(MyDense):
+    def call(self, inputs):
+        return super().call(keras.ops.stop_gradient(inputs))
+
+
+@pytest.mark.parametrize("answer, status, words", [
+    (MyDense, "correct", "MyDense passes every check: outputs; gradients; config."),
+    (SwappedOrder, "correct", "passes every check"),
+    (lambda units: MyDense(units, scale=-1.0), "wrong", "the output has its sign flipped."),
+    (lambda units: MyDense(units + 1), "wrong", "holds 6 numbers more in its weights than the reference"),
+    (NoUnits, "wrong", "config does not round-trip: get_config() leaves out `units`"),
+    (lambda units: DropsScale(units, scale=1.0 + 1e-9), "correct", "passes"),
+    (BlocksInputGradient, "wrong", "no gradient flows back to the input"),
+    (..., "unattempted", "write `MyDense(units)`"),
+    (3, "wrong", "a class or a function"),
+])
+def test_the_harness_composes_a_checker(answer, status, words):
+    verdict = layer_check(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+@checker
+def flag_check(layer, **kwargs):
+    _build_it.check_training_flag(layer, np.ones((4, 6), dtype="float32"), **kwargs)
+    return _verdict.correct("flag")
+
+
+class AlwaysNoisy(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(1)
+
+    def call(self, inputs, training=None):
+        return inputs + keras.random.normal(keras.ops.shape(inputs), seed=self.seed_generator)
+
+
+class IgnoresFlag(keras.layers.Layer):
+    def call(self, inputs, training=None):
+        return inputs * 0.5
+
+
+@pytest.mark.parametrize("layer, kwargs, status, words", [
+    (keras.layers.GaussianNoise(0.3, seed=1), {"inference": "identity"}, "correct", "flag"),
+    (keras.layers.Dropout(0.5, seed=1), {"inference": "identity"}, "correct", "flag"),
+    (AlwaysNoisy(), {}, "wrong", "noise also at inference: two calls with training=False differ by"),
+    (IgnoresFlag(), {}, "wrong", "training=True gives the inference output"),
+    (IgnoresFlag(), {"inference": "identity", "training": None}, "wrong", "is too small by a factor of 2"),
+    (IgnoresFlag(), {"training": "deterministic"}, "correct", "flag"),
+])
+def test_training_flag(layer, kwargs, status, words):
+    verdict = flag_check(layer, **kwargs)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+class CastsToFloat32(keras.layers.Layer):
+    def call(self, inputs):
+        return keras.ops.cast(inputs, "float32") * 2
+
+
+@checker
+def dtype_check(layer):
+    _build_it.check_dtype(layer, np.ones((2, 3)))
+    return _verdict.correct("dtype")
+
+
+def test_dtype():
+    assert dtype_check(keras.layers.Dense(2, dtype="float16")).status == "correct"
+    verdict = dtype_check(CastsToFloat32(dtype="float16"))
+    assert verdict.status == "wrong" and "with dtype='float16' your layer returns float32" in verdict.message
+
+
+@checker
+def training_check(model, target):
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    value = _build_it.check_short_training(model, x, loss="mse", epochs=2, batch_size=32, target=target)
+    return _verdict.correct(f"{value:.3f}")
+
+
+def test_short_training_reports_the_measure_and_its_target():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(4)(inputs))
+    verdict = training_check(model, 1e-6)
+    assert verdict.status == "wrong" and "your model's training loss is" in verdict.message
+    assert "needed: at most 0.0000" in verdict.message

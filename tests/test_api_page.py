@@ -116,7 +116,7 @@ def test_the_rendered_source_uses_autodoc_under_the_public_names():
     assert ".. autoclass:: companion.TiedAutoencoder" in source
     assert ".. autoexception:: companion.InvalidDataFileError" in source
     assert "### `companion.exercises.ch01`" in source
-    assert ".. autofunction:: companion.exercises.ch01.check_parameter_count" in source
+    assert ".. autofunction:: companion.exercises.ch01.check_linear_autoencoder" in source
 
 
 def chapter_role_targets():

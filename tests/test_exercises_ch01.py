@@ -11,39 +11,7 @@ def status(verdict):
     return verdict.status
 
 
-# Exercise 1.1: parameter count
-
-@pytest.mark.parametrize("answer", [..., None])
-def test_parameter_count_unattempted(answer):
-    verdict = ch01.check_parameter_count(answer)
-    assert status(verdict) == "unattempted" and "replace `...`" in verdict.message
-
-
-def test_parameter_count_right():
-    verdict = ch01.check_parameter_count(50992)
-    assert status(verdict) == "correct" and bool(verdict)
-    assert status(ch01.check_parameter_count(50992.0)) == "correct"
-    assert status(ch01.check_parameter_count(np.int64(50992))) == "correct"
-
-
-@pytest.mark.parametrize(
-    "answer, hint",
-    [(50176, "bias"), (25088, "two weight matrices"), (25120, "encoder alone"), (50208, "784 biases"),
-     (50960, "32 biases"), (12345, "Count the weights and biases")],
-)
-def test_parameter_count_wrong_values_get_specific_hints(answer, hint):
-    verdict = ch01.check_parameter_count(answer)
-    assert status(verdict) == "wrong" and not verdict
-    assert hint in verdict.message
-
-
-@pytest.mark.parametrize("answer, hint", [("50992", "whole number"), (float("nan"), "whole number"),
-                                          (50992.5, "whole number"), (True, "whole number"),
-                                          ([50992], "whole number")])
-def test_parameter_count_wrong_type(answer, hint):
-    verdict = ch01.check_parameter_count(answer)
-    assert status(verdict) == "wrong" and hint in verdict.message
-
+# Exercise 1.1 (the linear autoencoder written by the learner): see the end of this file
 
 # Exercise 1.2: pca_reconstruct
 
@@ -133,27 +101,13 @@ def test_statements_bad_input():
 
 
 def test_verdict_prints_a_heading():
-    assert repr(ch01.check_parameter_count(50992)).startswith("✅ Correct:")
-    assert repr(ch01.check_parameter_count(1)).startswith("❌ Not yet:")
+    assert repr(ch01.check_pca_reconstruct(right_pca)).startswith("✅ Correct:")
+    assert repr(ch01.check_pca_reconstruct(lambda x, k: x)).startswith("❌ Not yet:")
     with pytest.raises(ValueError, match="status must be one of"):
         Verdict("maybe", "?")
 
 
 # No answer makes a checker raise
-
-@pytest.mark.parametrize("answer, hint", [(784 ** 256, "a number with 741 digits is not it"),
-                                          (10 ** 5000, "thousands of digits"), (1e300, "301 digits")],
-                         ids=["784**256", "10**5000", "1e300"])
-def test_parameter_count_huge_numbers_get_a_verdict(answer, hint):
-    verdict = ch01.check_parameter_count(answer)
-    assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
-
-
-@pytest.mark.parametrize("answer", [50992 + 0j, np.complex128(50992)])
-def test_parameter_count_complex_is_not_a_whole_number(answer):
-    verdict = ch01.check_parameter_count(answer)
-    assert status(verdict) == "wrong" and "Expected a real whole number" in verdict.message
-
 
 @pytest.mark.parametrize(
     "answer, hint",
@@ -261,8 +215,15 @@ SYNTHETIC_HELD_OUT = low_rank_digits(np.random.default_rng(1), 200)
 
 
 @pytest.fixture
-def reference(monkeypatch):
-    monkeypatch.setattr(ch01, "reference_digits", lambda: (SYNTHETIC_TRAIN, SYNTHETIC_HELD_OUT))
+def reference(checker_digits):
+    checker_digits.set("train", SYNTHETIC_TRAIN)
+    checker_digits.set("test", SYNTHETIC_HELD_OUT)
+
+
+def test_reference_digits_come_from_the_one_seam(reference, checker_digits):
+    train, held_out = ch01.reference_digits()
+    assert np.allclose(train, SYNTHETIC_TRAIN) and np.allclose(held_out, SYNTHETIC_HELD_OUT)
+    assert checker_digits.requests == [("train", ch01.REFERENCE_TRAIN_IMAGES), ("test", ch01.HELD_OUT_IMAGES)]
 
 
 def pca_model(k, train=SYNTHETIC_TRAIN):
@@ -278,7 +239,7 @@ def pca_model(k, train=SYNTHETIC_TRAIN):
 
 
 def test_linear_autoencoder_at_pca_passes_with_its_ratio(reference):
-    verdict = ch01.check_linear_autoencoder(pca_model(16))
+    verdict = ch01.check_trained_linear_autoencoder(pca_model(16))
     assert status(verdict) == "correct", verdict.message
     assert "test MSE / PCA's: 1.000; needed: at most 1.020" in verdict.message
 
@@ -288,7 +249,7 @@ def test_linear_autoencoder_untrained_is_rejected_with_its_ratio(reference):
 
     cp.seed_everything(0)
     untrained = cp.build_linear_autoencoder((784,), ch01.LINEAR_CODE_SIZE)
-    verdict = ch01.check_linear_autoencoder(untrained)
+    verdict = ch01.check_trained_linear_autoencoder(untrained)
     assert status(verdict) == "wrong" and "needed: at most 1.020" in verdict.message, verdict.message
     assert "too few epochs" in verdict.message
 
@@ -306,7 +267,7 @@ def test_linear_autoencoder_untrained_is_rejected_with_its_ratio(reference):
     ids=["pca-12", "few digits", "mean image", "code too large", "clipped", "relu"],
 )
 def test_linear_autoencoder_misses_are_explained(reference, model, hint):
-    verdict = ch01.check_linear_autoencoder(model)
+    verdict = ch01.check_trained_linear_autoencoder(model)
     assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
 
 
@@ -335,14 +296,14 @@ def raises(batch):
          "text", "too few outputs", "complex"],
 )
 def test_linear_autoencoder_bad_answers_get_a_verdict(reference, model, hint):
-    verdict = ch01.check_linear_autoencoder(model)
+    verdict = ch01.check_trained_linear_autoencoder(model)
     assert status(verdict) == "wrong" and hint in verdict.message, verdict.message
 
 
 def test_linear_autoencoder_with_the_wrong_input_shape(reference):
     import companion as cp
 
-    verdict = ch01.check_linear_autoencoder(cp.build_linear_autoencoder((100,), 16))
+    verdict = ch01.check_trained_linear_autoencoder(cp.build_linear_autoencoder((100,), 16))
     assert status(verdict) == "wrong" and "takes inputs of shape (100,)" in verdict.message
 
 
@@ -350,13 +311,13 @@ def test_linear_autoencoder_in_image_shape_is_measured(reference):
     import companion as cp
 
     model = cp.build_linear_autoencoder((28, 28), 16)
-    verdict = ch01.check_linear_autoencoder(model)  # untrained: measured, then rejected
+    verdict = ch01.check_trained_linear_autoencoder(model)  # untrained: measured, then rejected
     assert status(verdict) == "wrong" and "test MSE / PCA's" in verdict.message
 
 
 @pytest.mark.parametrize("answer", [..., None])
 def test_linear_autoencoder_unattempted(reference, answer):
-    assert status(ch01.check_linear_autoencoder(answer)) == "unattempted"
+    assert status(ch01.check_trained_linear_autoencoder(answer)) == "unattempted"
 
 
 def test_pca_test_mse_matches_sklearn():
@@ -394,3 +355,148 @@ def test_shuffled_pixels_outcome(shuffled, pca, outcome):
 def test_shuffled_pixels_prediction(answer, status_, words):
     verdict = ch01.check_shuffled_pixels_prediction(answer, 0.0273, 0.0270)
     assert status(verdict) == status_ and words in verdict.message, verdict.message
+
+
+def test_shuffled_pixels_prediction_asks_for_the_measurements():
+    verdict = ch01.check_shuffled_pixels_prediction("b", None, 0.027)
+    assert status(verdict) == "wrong" and "pass `shuffled_mse`" in verdict.message, verdict.message
+    verdict = ch01.check_shuffled_pixels_prediction("b", 0.027, -1.0)
+    assert status(verdict) == "wrong" and "pass `pca_16_mse`" in verdict.message, verdict.message
+
+
+def test_statements_key_is_not_readable():
+    assert not any(isinstance(value, (set, frozenset)) or value in ("bde", ["b", "d", "e"])
+                   for value in vars(ch01).values() if not callable(value) and not isinstance(value, type(np)))
+    assert "b" not in repr(ch01._TRUE_STATEMENTS).split("digest")[1]
+    verdict = ch01.check_linear_ae_statements("bde")
+    assert "(a) is false: any invertible mix" in verdict.message and "(e) is true: with at least" in verdict.message
+
+
+# Exercise 1.1: the linear autoencoder written by the learner, checked like a Keras layer
+
+import keras  # noqa: E402
+
+
+def linear_autoencoder(encoder=None, decoder=None, call=None, get_config=True, code=None):
+    """A learner's LinearAutoencoder class, right by default, with one mistake when asked."""
+
+    class LinearAutoencoder(keras.Model):
+        def __init__(self, input_dim, code_size, **kwargs):
+            super().__init__(**kwargs)
+            self.input_dim, self.code_size = input_dim, code_size
+            self.encoder = keras.layers.Dense(code or code_size, **(encoder or {}))
+            self.decoder = keras.layers.Dense(input_dim, **(decoder or {}))
+
+        def call(self, inputs):
+            return call(self, inputs) if call else self.decoder(self.encoder(inputs))
+
+    if get_config:
+        def config(self):
+            base = {**keras.Model.get_config(self), "input_dim": self.input_dim, "code_size": self.code_size}
+            return get_config(base) if callable(get_config) else base
+
+        LinearAutoencoder.get_config = config
+    return LinearAutoencoder
+
+
+def test_build_it_accepts_the_solution():
+    verdict = ch01.check_linear_autoencoder(linear_autoencoder())
+    assert status(verdict) == "correct", verdict.message
+    assert "passes every check" in verdict.message
+
+
+def test_build_it_accepts_a_function_that_builds_the_reference():
+    import companion as cp
+
+    verdict = ch01.check_linear_autoencoder(lambda input_dim, code_size: cp.build_linear_autoencoder(
+        (input_dim,), code_size))
+    assert status(verdict) == "correct", verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (linear_autoencoder(encoder={"activation": "relu"}),
+         "is not linear: with random weights, its output for 3a - 2b differs from 3 f(a) - 2 f(b) by"),
+        (linear_autoencoder(encoder={"use_bias": False}, decoder={"use_bias": False}),
+         "still maps the zero input to zero: nothing in it can shift its output"),
+        (linear_autoencoder(decoder={"use_bias": False}), "holds 12 numbers fewer in its weights than the reference"),
+        (linear_autoencoder(code=32), "passes 12 independent directions from input to output, more than a code of 3"),
+        (linear_autoencoder(call=lambda self, x: self.decoder(x)), "does everything go through the code?"),
+        (linear_autoencoder(call=lambda self, x: self.decoder(self.encoder(x)) / 784),
+         "with inputs of shape (1, 12), the output is too small by a factor of 784."),
+        (linear_autoencoder(call=lambda self, x: -self.decoder(self.encoder(x))), "the output has its sign flipped"),
+        (linear_autoencoder(call=lambda self, x: self.decoder(keras.ops.stop_gradient(self.encoder(x)))),
+         "its gradient is zero where the reference's is not"),
+        (linear_autoencoder(get_config=False), "has no get_config of its own"),
+        (linear_autoencoder(get_config=lambda config: {k: v for k, v in config.items() if k != "code_size"}),
+         "config does not round-trip: get_config() leaves out `code_size`"),
+        (linear_autoencoder(call=lambda self, x: self.encoder(x)), "returns (1, 3): an autoencoder gives back"),
+    ],
+    ids=["relu", "no biases", "no decoder bias", "code size", "decoder skips the code", "divided", "negated",
+         "stop gradient", "no config", "config without code_size", "encoder only"],
+)
+def test_build_it_names_what_differs(answer, words):
+    verdict = ch01.check_linear_autoencoder(answer)
+    assert status(verdict) == "wrong" and words in verdict.message, verdict.message
+
+
+def test_build_it_with_frozen_weights_is_named():
+    verdict = ch01.check_linear_autoencoder(linear_autoencoder(encoder={"trainable": False}))
+    assert status(verdict) == "wrong" and "2 trainable weight tensors where the reference has 4" in verdict.message
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="overrides TensorFlow's train_step")
+def test_build_it_that_does_not_learn_misses_the_training_target():
+    class Lazy(linear_autoencoder()):
+        def train_step(self, data):
+            return {"loss": keras.ops.convert_to_tensor(1.0)}
+
+    verdict = ch01.check_linear_autoencoder(Lazy)
+    assert status(verdict) == "wrong", verdict.message
+    assert "after 6 epochs on a toy problem, your model's error / PCA's is" in verdict.message
+    assert "needed: at most 2.00" in verdict.message
+
+
+def scaffold_class():
+    class LinearAutoencoder(keras.Model):
+        def __init__(self, input_dim, code_size, **kwargs):
+            super().__init__(**kwargs)
+            raise NotImplementedError  # your code here
+
+    return LinearAutoencoder
+
+
+def half_done_class():
+    class LinearAutoencoder(linear_autoencoder()):
+        def get_config(self):
+            raise NotImplementedError  # your code here
+
+    return LinearAutoencoder
+
+
+def empty_function(input_dim, code_size):
+    """Build the model."""
+
+
+@pytest.mark.parametrize("answer, words", [
+    (..., "write `LinearAutoencoder(input_dim, code_size)`"),
+    (None, "write `LinearAutoencoder(input_dim, code_size)`"),
+    (scaffold_class(), "reached `raise NotImplementedError`"),
+    (half_done_class(), "calling get_config() of your model (input_dim=12, code_size=3) reached `raise"),
+    (empty_function, "is still empty"),
+], ids=["ellipsis", "none", "scaffold", "get_config left", "empty function"])
+def test_build_it_unattempted(answer, words):
+    verdict = ch01.check_linear_autoencoder(answer)
+    assert status(verdict) == "unattempted" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("LinearAutoencoder", "Expected `LinearAutoencoder(input_dim, code_size)`: a class or a function"),
+    (lambda input_dim, code_size: None, "gave None: did you forget `return`?"),
+    (lambda input_dim, code_size: np.zeros(3), "to give a Keras layer or model"),
+    (lambda input_dim: None, "raised TypeError"),
+], ids=["text", "returns none", "returns array", "wrong signature"])
+def test_build_it_wrong_kinds_of_answer(answer, words):
+    verdict = ch01.check_linear_autoencoder(answer)
+    assert status(verdict) == "wrong" and words in verdict.message, verdict.message

@@ -50,7 +50,7 @@ def test_bad_arguments(kwargs, error, message):
         cp.ContractiveDense(3, **kwargs)
 
 
-def test_builder_shapes_counts_training_and_round_trip(tiny_images, tmp_path):
+def test_builder_shapes_counts_and_training(tiny_images):
     cp.seed_everything(0)
     model = cp.build_contractive_autoencoder(code_size=8, hidden_sizes=(32,), contraction=0.01)
     assert model.encoder(tiny_images).shape == (16, 8)
@@ -59,10 +59,6 @@ def test_builder_shapes_counts_training_and_round_trip(tiny_images, tmp_path):
     before = model.evaluate(tiny_images, tiny_images, verbose=0)
     model.fit(tiny_images, tiny_images, epochs=3, verbose=0)
     assert model.evaluate(tiny_images, tiny_images, verbose=0) < before
-    model.save(tmp_path / "cae.keras")
-    loaded = keras.saving.load_model(tmp_path / "cae.keras")
-    np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
-    assert loaded.encoder.get_layer("code").contraction == 0.01
 
 
 def test_greedy_training_works_on_contractive_stacks(tiny_images):

@@ -1,4 +1,4 @@
-"""build_conv_autoencoder: shapes, parameter counts, training, save/load, bad arguments."""
+"""build_conv_autoencoder: shapes, parameter counts, training, bad arguments (save/load: test_save_load.py)."""
 
 import numpy as np
 import pytest
@@ -95,22 +95,6 @@ def test_one_training_step_lowers_the_loss(kind):
     before = model.evaluate(x, x, verbose=0)
     model.train_on_batch(x, x)
     assert model.evaluate(x, x, verbose=0) < before
-
-
-@pytest.mark.parametrize("kind", ["mnist_transpose", "rgb_fully_convolutional"])
-def test_keras_round_trip_gives_identical_outputs(kind, tmp_path):
-    config = CONFIGS[kind]
-    model = cp.build_conv_autoencoder(**config, corruption=cp.Corruption("masking", 0.2, seed=3, name="corruption"))
-    model.compile(optimizer="adam", loss="mse")
-    x = images(config["input_shape"])
-    model.train_on_batch(x, x)  # weights differ from any fresh initialisation
-    path = tmp_path / "conv.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert isinstance(loaded, cp.Autoencoder)
-    assert loaded.encoder.get_layer("corruption").level == pytest.approx(0.2)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
-    np.testing.assert_array_equal(loaded.encoder.predict(x, verbose=0), model.encoder.predict(x, verbose=0))
 
 
 def test_corruption_is_active_only_in_training():

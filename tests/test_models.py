@@ -1,4 +1,4 @@
-"""companion.models: shapes, parameter counts, training, save/load, bad arguments."""
+"""companion.models: shapes, parameter counts, training, bad arguments (save/load: test_save_load.py)."""
 
 import numpy as np
 import pytest
@@ -48,20 +48,6 @@ def test_one_training_step_lowers_the_loss(kind, tiny_images):
     model.train_on_batch(tiny_images, tiny_images)
     after = model.evaluate(tiny_images, tiny_images, verbose=0)
     assert after < before
-
-
-@pytest.mark.parametrize("kind", BUILDERS)
-def test_keras_round_trip_gives_identical_outputs(kind, tiny_images, tmp_path):
-    model = BUILDERS[kind][0]()
-    model.compile(optimizer="adam", loss="mse")
-    model.train_on_batch(tiny_images, tiny_images)  # weights differ from any fresh init
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert isinstance(loaded, cp.Autoencoder)
-    np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
-    np.testing.assert_array_equal(loaded.encoder.predict(tiny_images, verbose=0),
-                                  model.encoder.predict(tiny_images, verbose=0))
 
 
 def test_linear_autoencoder_has_no_activations():
@@ -118,10 +104,3 @@ def test_training_flag_reaches_the_sub_models():
     assert model.evaluate(x, x, verbose=0) == pytest.approx(0.0, abs=1e-12)
     assert model.train_on_batch(x, x) > 0.1  # 90% of the inputs masked during training
 
-
-def test_a_frozen_encoder_stays_frozen_after_loading(tmp_path):
-    model = cp.build_stacked_autoencoder((784,), hidden_sizes=(16,), code_size=4)
-    model.encoder.trainable = False
-    model.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
-    assert len(loaded.trainable_variables) == len(model.trainable_variables) == 4

@@ -156,7 +156,7 @@ def test_denoising_autoencoder_trains_under_mixed_precision(mixed_precision, tin
     assert np.isfinite(model.train_on_batch(tiny_images, tiny_images))
 
 
-def test_denoising_autoencoder_train_save_load(tiny_images, tmp_path):
+def test_denoising_autoencoder_trains(tiny_images):
     cp.seed_everything(0)
     model = cp.build_denoising_autoencoder(hidden_sizes=(32,), code_size=8, corruption="salt_and_pepper",
                                            level=0.2, seed=1)
@@ -165,7 +165,3 @@ def test_denoising_autoencoder_train_save_load(tiny_images, tmp_path):
     before = model.evaluate(tiny_images, tiny_images, verbose=0)
     model.fit(tiny_images, tiny_images, epochs=3, verbose=0)
     assert model.evaluate(tiny_images, tiny_images, verbose=0) < before
-    model.save(tmp_path / "dae.keras")
-    loaded = keras.saving.load_model(tmp_path / "dae.keras")
-    np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
-    assert loaded.encoder.get_layer("corruption").get_config()["level"] == 0.2

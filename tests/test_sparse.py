@@ -64,7 +64,7 @@ def test_penalty_is_added_to_the_loss_without_batch_division(tiny_images):
     assert float(keras.ops.convert_to_numpy(model.encoder.losses[0])) == pytest.approx(expected, rel=1e-4)
 
 
-def test_sparse_model_shapes_training_and_round_trip(tiny_images, tmp_path):
+def test_sparse_model_shapes_and_training(tiny_images):
     cp.seed_everything(0)
     model = cp.build_sparse_autoencoder(code_size=12, rho=0.1, beta=1.0)
     assert model.encoder(tiny_images).shape == (16, 12)
@@ -73,11 +73,6 @@ def test_sparse_model_shapes_training_and_round_trip(tiny_images, tmp_path):
     before = model.evaluate(tiny_images, tiny_images, verbose=0)
     model.fit(tiny_images, tiny_images, epochs=3, verbose=0)
     assert model.evaluate(tiny_images, tiny_images, verbose=0) < before
-    model.save(tmp_path / "sparse.keras")
-    loaded = keras.saving.load_model(tmp_path / "sparse.keras")
-    np.testing.assert_array_equal(loaded.predict(tiny_images, verbose=0), model.predict(tiny_images, verbose=0))
-    penalty = loaded.encoder.get_layer("code_penalty").regularizer
-    assert isinstance(penalty, cp.KLSparsity) and penalty.rho == 0.1
 
 
 # TopK, build_topk_autoencoder and dead_latents
@@ -133,7 +128,7 @@ def test_transposed_start_reads_what_each_unit_writes():
                            keras.ops.convert_to_numpy(plain.decoder.get_layer("reconstruction").kernel).T)
 
 
-def test_topk_model_trains_one_step_and_round_trips(tiny_images, tmp_path):
+def test_topk_model_trains_one_step(tiny_images):
     """Runs on the backend in use: the fast tier runs it on TensorFlow, JAX and PyTorch."""
     cp.seed_everything(0)
     model = cp.build_topk_autoencoder((28, 28), 24, k=5, input_mean=tiny_images.mean(axis=0).reshape(28, 28),
@@ -146,10 +141,6 @@ def test_topk_model_trains_one_step_and_round_trips(tiny_images, tmp_path):
     model.train_on_batch(images, images)
     after = [keras.ops.convert_to_numpy(weight) for weight in model.trainable_weights]
     assert any(not np.array_equal(old, new) for old, new in zip(before, after))
-    model.save(tmp_path / "topk.keras")
-    loaded = keras.saving.load_model(tmp_path / "topk.keras")
-    np.testing.assert_array_equal(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
-    assert loaded.encoder.get_layer("code_topk").k == 5
 
 
 def test_dead_latents_counts_units_that_never_fire():

@@ -5,11 +5,10 @@ these tests make sure that such a run really uses the backend it asks for, and
 that no module of the package quietly depends on TensorFlow.
 """
 
+import json
 import os
 import re
 from pathlib import Path
-
-import pytest
 
 import keras
 
@@ -17,19 +16,40 @@ import companion
 
 PACKAGE = Path(companion.__file__).parent
 TENSORFLOW = re.compile(r"^\s*(import tensorflow|from tensorflow)", re.MULTILINE)
+# the package whose tensors each backend computes with
+TENSOR_PACKAGES = {"tensorflow": {"tensorflow"}, "jax": {"jax", "jaxlib"}, "torch": {"torch"}, "numpy": {"numpy"}}
+
+
+def configured_backend():
+    """The backend named in Keras' own configuration file, read as Keras reads it; TensorFlow without one."""
+    if "KERAS_HOME" in os.environ:
+        folder = Path(os.environ["KERAS_HOME"])
+    else:
+        home = Path("~").expanduser()
+        folder = (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
+    config = folder / "keras.json"
+    if config.is_file():
+        return json.loads(config.read_text(encoding="utf-8")).get("backend", "tensorflow")
+    return "tensorflow"
 
 
 def test_the_tier_runs_on_the_backend_it_asks_for():
-    asked = os.environ.get("KERAS_BACKEND")
-    if asked is None:
-        pytest.skip("KERAS_BACKEND is unset: Keras uses its configured default")
+    """KERAS_BACKEND, or else the backend of keras.json, is the one whose tensors the run computes with."""
+    asked = os.environ.get("KERAS_BACKEND") or configured_backend()
     assert keras.backend.backend() == asked
+    tensor_package = type(keras.ops.zeros((1,))).__module__.split(".")[0]
+    assert tensor_package in TENSOR_PACKAGES.get(asked, ()), (
+        f"Keras computes with {tensor_package} tensors on the {asked!r} backend"
+    )
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: str(path.relative_to(PACKAGE)))
-def test_tensorflow_is_imported_only_beside_the_other_backends(path):
-    """TensorFlow code is allowed where each backend gets its own branch, and for op determinism."""
-    text = path.read_text(encoding="utf-8")
-    if not TENSORFLOW.search(text) or path.name == "runtime.py":
-        return
-    assert "jax" in text and "torch" in text, f"{path.name} imports TensorFlow without a JAX and a PyTorch branch"
+def test_tensorflow_is_imported_only_beside_the_other_backends():
+    """TensorFlow code is allowed where each backend gets its own branch, and for op determinism (runtime.py)."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if TENSORFLOW.search(text) and path.name != "runtime.py" and not ("jax" in text and "torch" in text):
+            offenders.append(str(path.relative_to(PACKAGE)))
+    assert not offenders, (
+        "these package files import TensorFlow without a JAX and a PyTorch branch: " + ", ".join(offenders)
+    )

@@ -200,7 +200,8 @@ def test_the_fold_check_finds_a_solution_left_open(book_converter):
     colab = json.loads((ROOT / "colab" / path.name).read_text(encoding="utf-8"))
     opened = json.loads(json.dumps(colab))
     opened["metadata"]["colab"]["collapsed_sections"] = opened["metadata"]["colab"]["collapsed_sections"][1:]
-    assert any("784 * 32" in text for text in unfolded_solutions(notebook, opened, book_converter))
+    assert any("self.decoder(self.encoder(inputs))" in text
+               for text in unfolded_solutions(notebook, opened, book_converter))
     broken = json.loads(json.dumps(colab))
     index = next(i for i, cell in enumerate(broken["cells"]) if "".join(cell["source"]).startswith("(b), (d)"))
     broken["cells"].insert(index, {"cell_type": "markdown", "metadata": {}, "source": "### Notes"})

@@ -89,6 +89,12 @@ def test_topk_passes_gradients_through_the_kept_units_only(tiny_images):
     model = cp.build_topk_autoencoder((784,), 30, k=4, input_mean=tiny_images.mean(axis=0))
     codes = keras.ops.convert_to_numpy(model.encoder(tiny_images))
     assert codes.shape == (16, 30) and np.all((codes > 0).sum(axis=1) <= 4) and np.all(codes >= 0)
+    # d(output)/d(input) of TopK(2): 1 on the diagonal at the kept positive units, 0 everywhere else
+    values = np.array([[0.3, -1.0, 2.0, 0.5, 0.1], [-0.2, -0.1, -0.3, -0.4, 0.2]], dtype="float32")
+    layer = cp.TopK(2)
+    layer(values)  # built outside the differentiated function (JAX traces it)
+    kept = np.array([[0, 0, 1, 1, 0], [0, 0, 0, 0, 1]], dtype="float32")  # -0.1 is among the 2 largest, but clipped
+    np.testing.assert_array_equal(cp.jacobian(layer, values), np.stack([np.diag(row) for row in kept]))
 
 
 def test_topk_config_and_bad_arguments():

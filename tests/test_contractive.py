@@ -63,7 +63,12 @@ def test_builder_shapes_counts_and_training(tiny_images):
 
 def test_greedy_training_works_on_contractive_stacks(tiny_images):
     model = cp.build_contractive_autoencoder(code_size=8, hidden_sizes=(32,))
-    assert len(cp.train_greedy_layerwise(model, tiny_images, epochs=1)) == 2
+    layers = [layer for part in (model.encoder, model.decoder) for layer in part.layers if hasattr(layer, "kernel")]
+    before = [keras.ops.convert_to_numpy(layer.kernel).copy() for layer in layers]
+    histories = cp.train_greedy_layerwise(model, tiny_images, epochs=1)
+    assert len(histories) == 2 and all(np.isfinite(h.history["loss"][0]) for h in histories)
+    assert len(layers) == 4 and all(not np.allclose(old, keras.ops.convert_to_numpy(layer.kernel))
+                                    for old, layer in zip(before, layers))
 
 
 def test_builder_rejects_images():

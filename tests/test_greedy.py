@@ -53,7 +53,12 @@ def test_phase_losses_fall():
 def test_image_shaped_inputs_are_flattened():
     model = cp.build_stacked_autoencoder((28, 28), hidden_sizes=(16,), code_size=4)
     images = np.random.default_rng(1).uniform(size=(8, 28, 28)).astype("float32")
-    assert len(cp.train_greedy_layerwise(model, images, epochs=1)) == 2
+    before = kernels(model)
+    histories = cp.train_greedy_layerwise(model, images, epochs=1)
+    assert len(histories) == 2 and all(np.isfinite(h.history["loss"][0]) for h in histories)
+    after = kernels(model)
+    assert all(not np.allclose(before[name], after[name]) for name in before)
+    assert model(images).shape == (8, 28, 28)
 
 
 def test_bad_inputs(data):

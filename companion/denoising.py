@@ -1,7 +1,7 @@
 """The denoising autoencoder (Chapter 5): a stacked autoencoder that corrupts its inputs in training.
 
 The corruption itself, the :class:`~companion.Corruption` layer, lives in
-:mod:`companion.corruption`, which every builder can put in front of its
+``companion.corruption``, which every builder can put in front of its
 encoder; it is imported here too, as ``companion.denoising.Corruption``.
 """
 

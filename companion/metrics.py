@@ -95,7 +95,7 @@ def noise_gain(model, x, *, noise_std=0.1, seed=0):
 
     Args:
         model: a Keras model or a function of a batch (run by
-            :func:`~companion.inference.call_in_batches`).
+            ``companion.inference.call_in_batches``).
         x: inputs, shape ``(n, ...)``.
         noise_std: standard deviation of the noise.
         seed: seed of the noise.

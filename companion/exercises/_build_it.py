@@ -341,10 +341,11 @@ def _gradients(layer, inputs, weights_of_output, training):
     parts = list(inputs) if several else [inputs]
     kwargs = {} if training is None else {"training": training}
     variables = list(layer.trainable_variables)
+    weights = keras.ops.convert_to_tensor(weights_of_output)  # a tensor: NumPy on the left would take over
 
     def scalar(output):
         output = output[0] if isinstance(output, (list, tuple)) else output
-        return keras.ops.sum(keras.ops.cast(output, "float32") * weights_of_output)
+        return keras.ops.sum(keras.ops.multiply(keras.ops.cast(output, "float32"), weights))
 
     if backend == "tensorflow":
         import tensorflow as tf

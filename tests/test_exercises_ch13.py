@@ -9,30 +9,91 @@ import numpy as np
 import pytest
 
 from companion.exercises import ch13
+from companion.exercises._verdict import SealedLetters
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+QUIZ = NOTEBOOKS / "13_which_autoencoder_when.ipynb"
 CHECKERS = {key: getattr(ch13, f"check_{key}") for key in ch13.SCENARIOS}
 
 
+def solution_letters():
+    """``{key: letter}``: the letter that each scenario's solution cell in the quiz's notebook passes."""
+    letters = {}
+    for cell in json.loads(QUIZ.read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell["source"])
+        match = re.search(r'^answer = "([a-d])".*\ncp\.exercises\.ch13\.check_(\w+)\(answer\)', source, re.MULTILINE)
+        if cell["cell_type"] == "code" and match:
+            letters[match.group(2)] = match.group(1)
+    return letters
+
+
+SOLVED = solution_letters()
+
+
+def test_every_scenario_has_a_solution_in_the_notebook():
+    assert set(SOLVED) == set(ch13.SCENARIOS)
+
+
 @pytest.mark.parametrize("key", CHECKERS)
-def test_the_right_letter_is_explained(key):
+def test_the_solution_letter_is_the_only_one_accepted_and_is_explained(key):
     scenario = ch13.SCENARIOS[key]
-    verdict = CHECKERS[key](scenario.right.upper())
+    accepted = [letter for letter in ch13.OPTION_LETTERS if CHECKERS[key](letter)]
+    assert accepted == [SOLVED[key]]
+    verdict = CHECKERS[key](SOLVED[key].upper())
     assert verdict.status == "correct" and scenario.explanation in verdict.message
+
+
+@pytest.mark.parametrize("key", CHECKERS)
+def test_the_key_is_sealed(key):
+    key_object = ch13.SCENARIOS[key].right
+    assert isinstance(key_object, SealedLetters)
+    assert key_object.matches(SOLVED[key]) and key_object.salt == f"ch13.{key}"
+    assert SOLVED[key] not in {value for value in vars(key_object).values() if len(str(value)) == 1}
+    assert f"'{SOLVED[key]}'" not in repr(key_object) and f'"{SOLVED[key]}"' not in repr(key_object)
 
 
 @pytest.mark.parametrize("key", CHECKERS)
 def test_wrong_letters_name_sections_not_the_answer(key):
     scenario = ch13.SCENARIOS[key]
-    wrong_letters = [letter for letter in ch13.OPTION_LETTERS if letter != scenario.right]
+    wrong_letters = [letter for letter in ch13.OPTION_LETTERS if letter != SOLVED[key]]
     messages = {CHECKERS[key](letter).message for letter in wrong_letters}
     assert len(messages) == 1  # the same words whichever wrong option was chosen
     message = messages.pop()
-    assert "Re-read" in message and f"({scenario.right})" not in message
+    assert "Re-read" in message and f"({SOLVED[key]})" not in message
+    assert scenario.explanation not in message
+
+
+def option_texts(key):
+    """``{letter: text}`` of the options of scenario ``key``, as the notebook prints them."""
+    cells = json.loads(QUIZ.read_text(encoding="utf-8"))["cells"]
+    for index, cell in enumerate(cells):
+        if f"ch13.check_{key}(answer)" in "".join(cell["source"]):
+            question = "".join(cells[index - 1]["source"])
+            break
+    options = re.findall(r"^- \(([a-d])\) (.+?)(?=^- \(|\Z)", question, re.MULTILINE | re.DOTALL)
+    return {letter: " ".join(text.split()) for letter, text in options}
+
+
+@pytest.mark.parametrize("key", CHECKERS)
+def test_a_wrong_verdict_holds_no_words_of_the_right_option(key):
+    options = option_texts(key)
+    assert sorted(options) == list(ch13.OPTION_LETTERS), options
+    right = options[SOLVED[key]]
+    for letter in ch13.OPTION_LETTERS.replace(SOLVED[key], ""):
+        message = " ".join(CHECKERS[key](letter).message.split())
+        words = right.split()
+        phrases = {" ".join(words[start:start + 5]) for start in range(max(len(words) - 4, 1))}
+        assert not [phrase for phrase in phrases if phrase in message], (letter, message)
 
 
 def test_the_answers_are_not_all_one_letter():
-    assert len({scenario.right for scenario in ch13.SCENARIOS.values()}) >= 3
+    assert len(set(SOLVED.values())) >= 3
+
+
+@pytest.mark.parametrize("key", CHECKERS)
+def test_each_scenario_names_sections_to_reread(key):
+    assert ch13.SCENARIOS[key].reread and all(
+        re.fullmatch(r"Chapter \d+: .+", reference) for reference in ch13.SCENARIOS[key].reread)
 
 
 class Unprintable:

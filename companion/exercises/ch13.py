@@ -2,67 +2,81 @@
 
 Each scenario is a question with four options and one best answer. A wrong
 choice gets the sections of the course to re-read, never the right letter.
+The key of each scenario is sealed: a salted digest of its letter
+(:class:`~companion.exercises._verdict.SealedLetters`), so reading the module
+or its objects does not give the answers away.
 """
 
 from dataclasses import dataclass
 
-from companion.exercises._verdict import check_choice, checker
+from companion.exercises._verdict import SealedLetters, check_choice, checker
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One question of the quiz: its right option, why, and where the course answers it."""
+    """One question of the quiz: its sealed key, why the key is right, and where the course answers it.
 
-    right: str
+    Attributes:
+        right: the right letter, as a ``SealedLetters`` of one letter.
+        explanation: shown with the confirmation, once the right letter is given.
+        reread: ``"Chapter N: section title"`` of the sections a wrong choice is sent to.
+    """
+
+    right: SealedLetters
     explanation: str
     reread: tuple
 
 
+def _sealed(key, digest):
+    """The key of scenario ``key``: ``letters_digest(letter, f"ch13.{key}")``."""
+    return SealedLetters(f"ch13.{key}", digest)
+
+
 SCENARIOS = {
     "denoise_scans": Scenario(
-        "b",
+        _sealed("denoise_scans", "3e0a3af9055171e3601536565c558e29ee2068e1ce7cf176ae0701a65b2b7773"),
         "Corrupt the input and compare the output with the clean page: the loss then rewards removing "
         "noise, not copying it. A bottleneck alone keeps whatever varies most, and speckle varies a lot.",
         ("Chapter 5: The denoising criterion", "Chapter 5: Does it denoise?"),
     ),
     "retrieval": Scenario(
-        "a",
+        _sealed("retrieval", "7623c73fc58f4afc5b3a86b79200f9ace39f8e26d3b640702e604e3315d04a05"),
         "A short code whose nearest neighbours show the same thing is what retrieval needs; the stacked and "
         "convolutional codes had the best precision@10 of the course, and search in 32 numbers is fast.",
         ("Chapter 10: Retrieval", "Chapter 8: Digits: convolutional versus dense"),
     ),
     "chosen_digit": Scenario(
-        "c",
+        _sealed("chosen_digit", "7e849e7d3694ab4328a5ee7a555610a7574035b96709bfdb932fd11ad19e606e"),
         "A conditional VAE gets the label as an input of its decoder: sampling z from the prior with the "
         "chosen label draws that digit, with z setting the style.",
         ("Chapter 9: Generating and interpolating", "Chapter 12: A conditional VAE: draw the digit you ask for"),
     ),
     "few_labels": Scenario(
-        "b",
+        _sealed("few_labels", "45b92d827761bb2e62d35718b68c6dad09b19ffc389217575c764c5191a09af4"),
         "The autoencoder learns from all 60,000 images, labelled or not; spreading the 100 labels over a "
         "graph of nearest codes beat a probe on the best code in Chapter 10.",
         ("Chapter 10: Classifying with few labels", "Chapter 10: Letting the unlabelled images vote"),
     ),
     "outliers": Scenario(
-        "d",
+        _sealed("outliers", "d679908411be009b94a3b2d052df8e5b30eb963ed6cf40ba0401729b20d805b8"),
         "Train on normal parts only and set the threshold at the 95th percentile of the scores of normal "
         "parts held out from training: that fixes the false-alarm rate without ever looking at a defect.",
         ("Chapter 11: The one-class protocol", "Chapter 11: Choosing a threshold"),
     ),
     "interpretable": Scenario(
-        "c",
+        _sealed("interpretable", "b42551757fe2adf696ac4b29cf71fb0e1320f7abde8727829e819df5f922b1b7"),
         "A sparse autoencoder trained on the activations writes each one as a few active features of an "
         "overcomplete dictionary; the inputs that activate a feature most say what it stands for.",
         ("Chapter 6: TopK codes and dead units", "Chapter 6: A dictionary of a classifier's activations"),
     ),
     "tokens": Scenario(
-        "a",
+        _sealed("tokens", "8955603aa70e2addfab74b3f8b7dc4eff3b6178fe93201c782db4c8d689914a8"),
         "A VQ-VAE's code is a grid of codebook indices: discrete tokens, which a sequence model can "
         "predict one after another.",
         ("Chapter 12: Discrete codes: the VQ-VAE",),
     ),
     "baseline": Scenario(
-        "d",
+        _sealed("baseline", "2d2bf46131bfdc941136ad40f991956b8de4e5c0e877a3d29c291fde658843d9"),
         "PCA is the best linear autoencoder, computed by one SVD, with no training loop; Chapter 11 found "
         "it close to the deep detectors, so it is the baseline every autoencoder must beat.",
         ("Chapter 1: PCA is the optimum", "Chapter 11: The one-class protocol"),

@@ -81,6 +81,44 @@ SCENARIOS = {
         "it close to the deep detectors, so it is the baseline every autoencoder must beat.",
         ("Chapter 1: PCA is the optimum", "Chapter 11: The one-class protocol"),
     ),
+    "likelihood_novelty": Scenario(
+        _sealed("likelihood_novelty", "98e1e1d59aa6b997eb697ca89b2fb976c8acba82da5e99563609d42bb520acd0"),
+        "A likelihood measures how simple an image is as much as how familiar: in Chapter 11 the VAE's "
+        "negative ELBO followed the length of the images' PNG files, so the simple digits looked more likely "
+        "than the clothes and the score ranked them the wrong way round (AUROC below 0.5). Subtracting the "
+        "PNG bits leaves how much better the model codes an image than a generic compressor, and that score "
+        "found the digits (AUROC above 0.9). A threshold or a change of unit keeps the wrong ranking, and a "
+        "tighter bound is still a likelihood, dominated by the same complexity.",
+        ("Chapter 11: When a likelihood is not a novelty score", "Chapter 11: Why: the likelihood measures complexity",
+         "Chapter 11: A remedy: subtract the complexity"),
+    ),
+    "blurry_vae": Scenario(
+        _sealed("blurry_vae", "2e5e918d8984de11ece9d3f84453d7109e12e8f3de579d3929735ad0a603c123"),
+        "A mean over the 784 pixels plus a summed KL is the loss of a VAE with beta = 784, divided by 784, "
+        "and Adam's steps hardly depend on the scale of a loss. Against a KL 784 times heavier, every code "
+        "unit is cheapest at the prior: Chapter 9's twin of this model had no active unit, and its decoder "
+        "drew nearly one blurred digit even from the mean codes. Sum the cross-entropy over the pixels, "
+        "print both terms in nats per image, and count the active units.",
+        ("Chapter 9: The loss-scaling trap", "Chapter 9: Active units and posterior collapse"),
+    ),
+    "checkerboard": Scenario(
+        _sealed("checkerboard", "2e932b259de424dfb9aae22e52f7ac621d4317f571a08206c13aba4b4e04c4cb"),
+        "With kernel 3 and stride 2, the kernel's copies overlap on every other row and column, so output "
+        "pixels receive 1, 2 or 4 of them whatever the weights: the grid comes from the layer's geometry, "
+        "and in Chapter 8 the trained decoder still drew it on a flat patch. Nearest-neighbour upsampling "
+        "followed by a convolution computes every output pixel the same way, with the same number of "
+        "weights; a kernel of 5 still overlaps unevenly, since 5 is not a multiple of the stride.",
+        ("Chapter 8: Checkerboard artefacts", "Chapter 8: The checkerboard in trained decoders"),
+    ),
+    "contraction": Scenario(
+        _sealed("contraction", "c344349a60dc14ba56d1e0fdac5c18d73b29e46967b5335a6a7ebc48250da502"),
+        "The contractive penalty acts on the encoder's Jacobian, so it is the code that stops moving: in "
+        "Chapter 7 the contractive encoder moved least under the same small noise, and the denoising one "
+        "sat between it and the plain one, robust only implicitly. The denoising criterion acts on the "
+        "output: a corrupted input is compared with its clean original, which is what trains the "
+        "reconstruction to remove noise; the contractive autoencoder is never asked for a clean image.",
+        ("Chapter 7: Measuring contraction", "Chapter 5: The denoising criterion"),
+    ),
 }
 OPTION_LETTERS = "abcd"
 
@@ -112,3 +150,7 @@ check_outliers = _scenario_checker("outliers")
 check_interpretable = _scenario_checker("interpretable")
 check_tokens = _scenario_checker("tokens")
 check_baseline = _scenario_checker("baseline")
+check_likelihood_novelty = _scenario_checker("likelihood_novelty")
+check_blurry_vae = _scenario_checker("blurry_vae")
+check_checkerboard = _scenario_checker("checkerboard")
+check_contraction = _scenario_checker("contraction")

@@ -1,10 +1,12 @@
 """Every checker of every chapter answers a wrong answer of any kind with a Verdict, never an exception.
 
 The table of answers holds the mistakes a learner makes (nothing typed yet,
-a string, a list, a wrong shape or dtype, NaN and infinities, a function that
-raises or returns the wrong type, a Keras model for other inputs, an object
-that fails whatever one does with it); each checker gets each of them in
-place of the learner's answer. A checker's first argument is the learner's
+a string, a list, a ragged list, a set, a wrong shape or dtype, NaN and
+infinities, a function that raises or returns the wrong type, a Keras model
+for other inputs, an object that fails whatever one does with it); each
+checker gets each of them in place of the learner's answer. It is the one
+table of odd answers: a chapter's tests assert the words of its own verdicts
+instead. A checker's first argument is the learner's
 answer; a checker with more arguments also takes what the chapter measured
 (a prediction is checked against the experiment's numbers): the table
 ``MEASURED`` gives it plausible measurements, and a new checker of that kind
@@ -69,7 +71,11 @@ BAD_ANSWERS = {
     "text": "not sure",
     "empty text": "",
     "list": [1, 2],
+    "ragged list": [[1, 2], [3]],
+    "set": {1, 2},
     "dict": {"a": 1},
+    "function in a list": [raises],
+    "bool": True,
     "negative": -1,
     "fraction": 0.123,
     "huge int": 10**400,
@@ -79,11 +85,17 @@ BAD_ANSWERS = {
     "matrix": np.zeros((2, 3)),
     "strings": np.array(["a", "b"]),
     "float32 nan": np.float32("nan"),
+    "nan matrix": np.array([[np.nan]]),
     "hostile": Hostile(),
     "raises": raises,
     "returns None": lambda *args, **kwargs: None,
     "returns text": lambda *args, **kwargs: "text",
     "returns nan": lambda *args, **kwargs: np.full((3, 784), np.nan),
+    "returns inf": lambda *args, **kwargs: np.inf,
+    "returns complex": lambda *args, **kwargs: np.full((3, 784), 1 + 1j),
+    "returns ragged": lambda *args, **kwargs: [[1], [2, 3]],
+    "returns strings": lambda *args, **kwargs: np.array(["x"]),
+    "returns a dict": lambda *args, **kwargs: {"a": 1.0},
     "no arguments": lambda: 0,
     "a class": Verdict,
 }

@@ -69,27 +69,8 @@ def test_unit_jacobian_complex():
     assert verdict.status == "wrong" and "Expected a real number" in verdict.message
 
 
-# --- every checker: odd answers of every kind get a verdict, never an exception ---
-
 def raises(*args):
     raise RuntimeError("broken")
-
-
-ODD_ANSWERS = [None, ..., "text", [1, 2], {"a"}, np.zeros((2, 2)), float("nan"), float("inf"), 1e400,
-               raises, lambda *args: "text", lambda *args: None, lambda *args: [[1], [2, 3]]]
-
-
-def answer_id(answer):
-    """A test id that is the same in every process (a function's repr holds its address)."""
-    return getattr(answer, "__name__", None) or repr(answer)
-
-
-@pytest.mark.parametrize("checker", [ch07.check_unit_jacobian, ch07.check_penalty_function,
-                                     ch07.check_contraction_statements])
-@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=answer_id)
-def test_odd_answers_get_a_verdict(checker, answer):
-    verdict = checker(answer)
-    assert verdict.status in ("wrong", "unattempted") and verdict.message, verdict
 
 
 # --- 7.4 ten times the penalty, predicted ---

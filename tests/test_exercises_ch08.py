@@ -118,27 +118,8 @@ def test_overlap_odd_results(function, hint):
     assert verdict.status == "wrong" and hint in verdict.message, verdict.message
 
 
-# --- every checker: odd answers of every kind get a verdict, never an exception ---
-
 def raises(*args):
     raise RuntimeError("broken")
-
-
-ODD_ANSWERS = [None, ..., "text", [1, 2], {"a"}, np.zeros((2, 2)), float("nan"), float("inf"), 1e400, -3, 2.5,
-               raises, lambda *args: "text", lambda *args: None, lambda *args: [[1], [2, 3]]]
-
-
-def answer_id(answer):
-    """A test id that is the same in every process (a function's repr holds its address)."""
-    return getattr(answer, "__name__", None) or repr(answer)
-
-
-@pytest.mark.parametrize("checker", [ch08.check_transpose_output_size, ch08.check_conv_parameters,
-                                     ch08.check_overlap_function, ch08.check_conv_statements])
-@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=answer_id)
-def test_odd_answers_get_a_verdict(checker, answer):
-    verdict = checker(answer)
-    assert verdict.status in ("wrong", "unattempted") and verdict.message, verdict
 
 
 # --- 8.5 random weights on a constant input, predicted ---

@@ -7,31 +7,135 @@ import pytest
 import companion as cp
 from companion.exercises import ch12
 
-# --- 12.1 the bits of a code ---
+# --- 12.1 the vector quantiser, written by the learner ---
+
+from keras import ops  # noqa: E402
+
+
+def vector_quantizer(nearest="argmin", straight_through=True, loss=None, config=("codebook_size", "beta"),
+                     trainable=True, add_twice=False):
+    """A learner's VectorQuantizer class, right by default, with one mistake when asked."""
+
+    class VectorQuantizer(keras.layers.Layer):
+        def __init__(self, codebook_size, beta=0.25, **kwargs):
+            super().__init__(**kwargs)
+            self.codebook_size, self.beta = codebook_size, beta
+
+        def build(self, input_shape):
+            self.codebook = self.add_weight(shape=(self.codebook_size, input_shape[-1]), initializer="uniform",
+                                            name="codebook", trainable=trainable)
+
+        def call(self, inputs):
+            flat = ops.reshape(inputs, (-1, ops.shape(inputs)[-1]))
+            codebook = ops.cast(self.codebook, inputs.dtype)
+            if nearest == "dot":
+                index = ops.argmax(ops.matmul(flat, ops.transpose(codebook)), axis=1)
+            else:
+                distances = ops.sum((flat[:, None, :] - codebook[None]) ** 2, axis=-1)
+                index = ops.argmax(distances, axis=1) if nearest == "argmax" else ops.argmin(distances, axis=1)
+            quantized = ops.reshape(ops.take(codebook, index, axis=0), ops.shape(inputs))
+            codebook_loss = ops.mean((ops.stop_gradient(inputs) - quantized) ** 2)
+            commitment_loss = ops.mean((inputs - ops.stop_gradient(quantized)) ** 2)
+            if loss is None:
+                total = codebook_loss + self.beta * commitment_loss
+            else:
+                total = loss(self, inputs, quantized, codebook_loss, commitment_loss)
+            if total is not False:
+                self.add_loss(total)
+                if add_twice:
+                    self.add_loss(total)
+            return inputs + ops.stop_gradient(quantized - inputs) if straight_through else quantized
+
+        def get_config(self):
+            return {**super().get_config(), **{name: getattr(self, name) for name in config}}
+
+    return VectorQuantizer
+
+
+def test_vector_quantizer_accepts_the_solution_and_the_reference():
+    verdict = ch12.check_vector_quantizer(vector_quantizer())
+    assert verdict.status == "correct" and "passes every check" in verdict.message, verdict.message
+    assert ch12.check_vector_quantizer(cp.VectorQuantizer).status == "correct"
 
 
 @pytest.mark.parametrize(
-    "answer, status, hint",
+    "answer, words",
     [
-        (9216, "correct", "log2(512) = 9 bits"),
-        (9216.0, "correct", "9 bits"),
-        (32 * 32 * 512, "wrong", "not 512"),
-        (1024, "wrong", "number of positions"),
-        (9, "wrong", "32 x 32 of them"),
-        (393216, "wrong", "that is the image"),
-        (32 * 32 * 32 * 9, "wrong", "grid of indices"),
-        (100, "wrong", "Multiply the positions"),
-        (9216.5, "wrong", "whole number"),
-        ("9216", "wrong", "Expected"),
-        (float("nan"), "wrong", "Expected"),
-        ([9216], "wrong", "Expected"),
-        (..., "unattempted", "replace"),
-        (None, "unattempted", "replace"),
+        (vector_quantizer(nearest="argmax"), "replaces each vector by its farthest code, not its nearest"),
+        (vector_quantizer(nearest="dot"), "picks the code with the largest dot product"),
+        (vector_quantizer(straight_through=False), "gradient zero at the encoder"),
+        (vector_quantizer(loss=lambda self, x, q, cb, cm: self.beta * cb + cm),
+         "the commitment weight scales the codebook term: with beta=0.25, the codebook's gradient"),
+        (vector_quantizer(loss=lambda self, x, q, cb, cm: cb + cm),
+         "with inputs of shape (7, 4), the loss it adds is too large by a factor of 1.6"),
+        (vector_quantizer(loss=lambda self, x, q, cb, cm: (1 + self.beta) * ops.mean((x - q) ** 2)),
+         "the gradient of the added loss with respect to the codebook is too large by a factor of 1.25"),
+        (vector_quantizer(loss=lambda self, x, q, cb, cm: (1 + self.beta) * cb),
+         "no gradient of the added loss reaches the input"),
+        (vector_quantizer(loss=lambda self, x, q, cb, cm: False), "adds no loss: layer.losses is empty"),
+        (vector_quantizer(loss=lambda self, x, q, cb, cm: ops.mean((ops.stop_gradient(x) - q) ** 2, axis=-1)
+                          + self.beta * ops.mean((x - ops.stop_gradient(q)) ** 2, axis=-1)),
+         "adds a loss of shape (7,)"),
+        (vector_quantizer(add_twice=True), "It calls add_loss 2 times in one call"),
+        (vector_quantizer(config=("codebook_size",)), "config does not round-trip: the rebuilt layer adds another "
+                                                      "loss than the original: get_config() leaves out `beta`"),
+        (vector_quantizer(config=("beta",)), "get_config() leaves out `codebook_size`"),
+        (vector_quantizer(trainable=False), "has no trainable weights"),
     ],
+    ids=["farthest", "dot product", "no straight-through", "beta on the codebook term", "no beta",
+         "no stop gradient", "no commitment", "no add_loss", "per vector loss", "added twice",
+         "config without beta", "config without size", "frozen codebook"],
 )
-def test_code_bits(answer, status, hint):
-    verdict = ch12.check_code_bits(answer)
-    assert verdict.status == status and hint in verdict.message, verdict.message
+def test_vector_quantizer_names_what_differs(answer, words):
+    verdict = ch12.check_vector_quantizer(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+def test_vector_quantizer_in_float32_only_is_named():
+    class Float32(vector_quantizer()):
+        def call(self, inputs):
+            return super().call(ops.cast(inputs, "float32"))
+
+    verdict = ch12.check_vector_quantizer(Float32)
+    assert verdict.status == "wrong" and "with dtype='float16' your layer" in verdict.message, verdict.message
+
+
+def vq_scaffold():
+    class VectorQuantizer(keras.layers.Layer):
+        def __init__(self, codebook_size, beta=0.25, **kwargs):
+            super().__init__(**kwargs)
+            raise NotImplementedError  # your code here
+
+    return VectorQuantizer
+
+
+def vq_without_call():
+    class VectorQuantizer(vector_quantizer()):
+        def call(self, inputs):
+            raise NotImplementedError  # your code here
+
+    return VectorQuantizer
+
+
+@pytest.mark.parametrize("answer, words", [
+    (..., "write `VectorQuantizer(codebook_size, beta=0.25)`"),
+    (vq_scaffold(), "reached `raise NotImplementedError`"),
+    (vq_without_call(), "reached `raise NotImplementedError`"),
+], ids=["ellipsis", "scaffold", "call left"])
+def test_vector_quantizer_unattempted(answer, words):
+    verdict = ch12.check_vector_quantizer(answer)
+    assert verdict.status == "unattempted" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("VectorQuantizer", "a class or a function"),
+    (lambda codebook_size, beta=0.25: np.zeros(3), "to give a Keras layer or model"),
+    (lambda codebook_size, beta=0.25: keras.layers.Dense(codebook_size), "holds 8 numbers more in its weights"),
+    (lambda codebook_size, beta=0.25: keras.layers.Identity(), "has no trainable weights"),
+], ids=["text", "array", "dense", "identity"])
+def test_vector_quantizer_wrong_kinds_of_answer(answer, words):
+    verdict = ch12.check_vector_quantizer(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
 
 
 # --- 12.2 statements ---
@@ -86,7 +190,7 @@ def not_implemented(vectors, codebook):
     [
         (lambda v, c: ((v[:, None] - c[None]) ** 2).sum(2).argmax(1), "wrong", "farthest codes"),
         (lambda v, c: (v @ c.T).argmax(1), "wrong", "largest dot product"),
-        (lambda v, c: ((v[:, None] - c[None]) ** 2).sum(2).argmin(0), "wrong", "One index per vector"),
+        (lambda v, c: ((v[:, None] - c[None]) ** 2).sum(2).argmin(0), "wrong", "one index per vector"),
         (lambda v, c: ((v[:, None] - c[None]) ** 2).sum(2), "wrong", "should return shape"),
         (lambda v, c: np.zeros(len(v)), "wrong", "differ from the nearest codes"),
         (lambda v, c: right_nearest(v, c) + 0.5, "wrong", "whole numbers"),
@@ -117,7 +221,7 @@ def test_swap_outcome_follows_the_measurement(share_1, share_7, outcome):
 
 
 @pytest.mark.parametrize(
-    "prediction, status, words",
+    "answer, status, words",
     [
         ("b", "correct", "your prediction held: (b)"),
         ("(B)", "correct", "92% of the decoded images as 1s"),
@@ -128,9 +232,22 @@ def test_swap_outcome_follows_the_measurement(share_1, share_7, outcome):
         (..., "unattempted", "write your prediction first"),
     ],
 )
-def test_swap_prediction(prediction, status, words):
-    verdict = ch12.check_swap_prediction(prediction, 0.92, 0.03)
+def test_swap_prediction(answer, status, words):
+    verdict = ch12.check_swap_prediction(answer, 0.92, 0.03)
     assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_swap_prediction_asks_for_the_measurements():
+    verdict = ch12.check_swap_prediction("b", None, 0.03)
+    assert verdict.status == "wrong" and "pass `share_1`" in verdict.message, verdict.message
+    verdict = ch12.check_swap_prediction("b", 0.9, 1.5)
+    assert verdict.status == "wrong" and "pass `share_7`" in verdict.message, verdict.message
+
+
+def test_statements_key_is_sealed():
+    assert isinstance(ch12._TRUE_STATEMENTS, ch12.SealedLetters)
+    verdict = ch12.check_statements("bc")
+    assert "(a) is false: the straight-through" in verdict.message and "(c) is true: the perplexity" in verdict.message
 
 
 # --- 12.5 a trained VQ autoencoder ---
@@ -146,7 +263,7 @@ def blocks(n, seed=0):
 @pytest.fixture
 def held_out(monkeypatch):
     images = blocks(64, seed=1)
-    monkeypatch.setattr(ch12, "held_out_digits", lambda: images)
+    monkeypatch.setattr(ch12, "vq_test_digits", lambda: images)
     return images
 
 

@@ -1,14 +1,12 @@
 """Checkers of Chapter 5."""
 
+import keras
 import numpy as np
 import pytest
+from keras import ops
 
 import companion as cp
 from companion.exercises import ch05
-
-
-def right_mask(x, fraction, rng):
-    return x * (rng.uniform(size=x.shape) >= fraction)
 
 
 @pytest.mark.parametrize("answer", [20, 20.0, 20.004, np.float32(20.0)])
@@ -28,61 +26,10 @@ def test_psnr_unattempted():
     assert ch05.check_psnr_value(...).status == "unattempted"
 
 
-def test_mask_right():
-    assert ch05.check_masking_function(right_mask).status == "correct"
-
-
-def test_mask_unattempted():
-    def not_done(x, fraction, rng):
-        raise NotImplementedError
-
-    assert ch05.check_masking_function(not_done).status == "unattempted"
-    assert ch05.check_masking_function(...).status == "unattempted"
-
-
-def in_place(x, fraction, rng):
-    x[rng.uniform(size=x.shape) < fraction] = 0
-    return x
-
-
-@pytest.mark.parametrize(
-    "function, hint",
-    [
-        (in_place, "changed x itself"),
-        (lambda x, f, rng: x * (rng.uniform(size=x.shape) < f), "should be 0; yours zeroes"),  # inverted mask
-        (lambda x, f, rng: x * (rng.uniform(size=x.shape) >= f / 2), "about 30%"),
-        (lambda x, f, rng: np.where(rng.uniform(size=x.shape) < f, 1.0, x), "only sets values to 0"),
-        (lambda x, f, rng: right_mask(x, f, rng)[:, :10], "shape of x"),
-        (lambda x, f: x, "raised TypeError"),
-        ("mask", "Expected a function"),
-    ],
-)
-def test_mask_wrong(function, hint):
-    verdict = ch05.check_masking_function(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
-
-
 def test_denoising_statements():
     assert ch05.check_denoising_statements({"a", "d", "e"}).status == "correct"
     verdict = ch05.check_denoising_statements({"a", "b", "d", "e"})
     assert verdict.status == "wrong" and "Re-read" in verdict.message
-
-
-@pytest.mark.parametrize(
-    "function, hint",
-    [
-        (lambda x, f, rng: "masked", "must return an array of numbers"),
-        (lambda x, f, rng: {"x": x}, "must return an array of numbers"),
-        (lambda x, f, rng: (row for row in x), "must return an array of numbers"),
-        (lambda x, f, rng: [[0.5], [0.5, 0.0]], "must return an array of numbers"),
-        (lambda x, f, rng: right_mask(x, f, rng) + 0j, "real numbers, not complex ones"),
-        (lambda x, f, rng: None, "did you forget `return`"),
-    ],
-    ids=["string", "dict", "generator", "ragged", "complex", "none"],
-)
-def test_mask_odd_results_get_a_verdict(function, hint):
-    verdict = ch05.check_masking_function(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
 
 
 @pytest.mark.parametrize("answer, hint", [(20 + 0j, "Expected a real number"), (10 ** 400, "finite number")],
@@ -105,26 +52,26 @@ def test_noise_transfer_outcome(gain, letter):
 
 
 def test_noise_transfer_prediction_follows_the_measurement():
-    held = ch05.check_noise_transfer("c", 16.0, 13.0)
+    held = ch05.check_noise_transfer_prediction("c", 16.0, 13.0)
     assert held.status == "correct" and "16.0 dB" in held.message and "-3.0 dB" in held.message
-    missed = ch05.check_noise_transfer("a", 16.0, 13.0)
+    missed = ch05.check_noise_transfer_prediction("a", 16.0, 13.0)
     assert missed.status == "wrong" and "did not hold" in missed.message
-    assert ch05.check_noise_transfer("a", 13.0, 16.0).status == "correct"
-    assert ch05.check_noise_transfer(" (B) ", 13.0, 13.1).status == "correct"
+    assert ch05.check_noise_transfer_prediction("a", 13.0, 16.0).status == "correct"
+    assert ch05.check_noise_transfer_prediction(" (B) ", 13.0, 13.1).status == "correct"
 
 
 @pytest.mark.parametrize("answer, status", [(..., "unattempted"), (None, "unattempted"), ("d", "wrong"),
                                             (3, "wrong"), (["c"], "wrong"), ("", "wrong")])
 def test_noise_transfer_odd_answers(answer, status):
-    assert ch05.check_noise_transfer(answer, 16.0, 13.0).status == status
+    assert ch05.check_noise_transfer_prediction(answer, 16.0, 13.0).status == status
 
 
 @pytest.mark.parametrize("measured", [None, ..., "16 dB", [16.0, 13.0], float("nan"), float("inf"), True,
                                       np.zeros(3)], ids=repr)
 def test_noise_transfer_odd_measurements(measured):
-    verdict = ch05.check_noise_transfer("c", measured, 13.0)
+    verdict = ch05.check_noise_transfer_prediction("c", measured, 13.0)
     assert verdict.status == "wrong" and "noisy_psnr" in verdict.message, verdict.message
-    assert ch05.check_noise_transfer("c", 16.0, measured).status == "wrong"
+    assert ch05.check_noise_transfer_prediction("c", 16.0, measured).status == "wrong"
 
 
 # --- 5.5 a denoiser for occlusion, measured on held-out digits ---
@@ -144,13 +91,13 @@ def test_occlude_pastes_one_seeded_white_square_per_image():
 
 
 @pytest.fixture
-def held_out(monkeypatch):
+def held_out(checker_digits):
     """Synthetic held-out digits: smooth blobs in [0, 1]."""
     rng = np.random.default_rng(5)
     y, x = np.mgrid[0:28, 0:28]
     centres = rng.uniform(8, 20, size=(60, 2))
     images = np.exp(-((y - centres[:, :1, None]) ** 2 + (x - centres[:, 1:, None]) ** 2) / 20).astype("float32")
-    monkeypatch.setattr(ch05, "held_out_mnist", lambda n: (images, np.zeros(len(images), dtype=int)))
+    checker_digits.set("test", images)
     return images
 
 
@@ -227,3 +174,199 @@ def test_bad_models_get_a_verdict(held_out, model, status, hint):
 def test_a_model_for_other_images_is_explained(held_out):
     verdict = ch05.check_occlusion_denoiser(cp.build_stacked_autoencoder((100,), 4, hidden_sizes=()))
     assert verdict.status == "wrong" and "takes inputs of shape (100,)" in verdict.message
+
+
+# --- 5.1 salt-and-pepper noise written as a Keras layer ---
+
+
+class SaltAndPepper(keras.layers.Layer):
+    """The solution of Exercise 5.1, as the notebook writes it."""
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        shape = ops.shape(inputs)
+        hit = keras.random.uniform(shape, seed=self.seed_generator) < self.rate
+        salt = keras.random.uniform(shape, seed=self.seed_generator) < 0.5
+        return ops.where(hit, ops.cast(salt, inputs.dtype), inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def reference_noise(rate, seed=None, **kwargs):
+    return cp.Corruption("salt_and_pepper", level=rate, seed=seed, **kwargs)
+
+
+class OneDraw(SaltAndPepper):  # one uniform draw: below rate / 2 pepper, below rate salt
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        draw = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator)
+        noisy = ops.where(draw < self.rate, ops.ones_like(inputs), inputs)
+        return ops.where(draw < self.rate / 2, ops.zeros_like(inputs), noisy)
+
+
+class Scaffold(keras.layers.Layer):
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        raise NotImplementedError  # your code here
+
+    def call(self, inputs, training=False):
+        raise NotImplementedError  # your code here
+
+    def get_config(self):
+        raise NotImplementedError  # your code here
+
+
+class ScaffoldCall(SaltAndPepper):
+    def call(self, inputs, training=False):
+        raise NotImplementedError  # your code here
+
+
+class AlsoAtInference(SaltAndPepper):
+    def call(self, inputs, training=False):
+        return super().call(inputs, training=True)
+
+
+class PepperOnly(SaltAndPepper):  # the chapter's masking noise
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        hit = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator) < self.rate
+        return ops.where(hit, ops.zeros_like(inputs), inputs)
+
+
+class RateEach(SaltAndPepper):  # salt and pepper drawn apart, each with probability rate
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        shape = ops.shape(inputs)
+        pepper = keras.random.uniform(shape, seed=self.seed_generator) < self.rate
+        salt = keras.random.uniform(shape, seed=self.seed_generator) < self.rate
+        return ops.where(pepper, ops.zeros_like(inputs), ops.where(salt, ops.ones_like(inputs), inputs))
+
+
+class DropoutScaled(SaltAndPepper):  # keras.random.dropout rescales the values it keeps
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        return keras.random.dropout(inputs, self.rate, seed=self.seed_generator)
+
+
+class FixedSeed(SaltAndPepper):  # an integer seed at each call: the same noise every time
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        shape = ops.shape(inputs)
+        hit = keras.random.uniform(shape, seed=3) < self.rate
+        salt = keras.random.uniform(shape, seed=4) < 0.5
+        return ops.where(hit, ops.cast(salt, inputs.dtype), inputs)
+
+
+class SharedDraw(SaltAndPepper):  # one draw for the whole batch
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        shape = (1, *ops.shape(inputs)[1:])
+        hit = keras.random.uniform(shape, seed=self.seed_generator) < self.rate
+        salt = keras.random.uniform(shape, seed=self.seed_generator) < 0.5
+        return ops.where(hit, ops.cast(salt, inputs.dtype), inputs)
+
+
+class TrainingByDefault(SaltAndPepper):
+    def call(self, inputs, training=True):
+        return super().call(inputs, training=training)
+
+
+class NoRateInConfig(SaltAndPepper):
+    def get_config(self):
+        return {**keras.layers.Layer.get_config(self), "seed": self.seed}
+
+
+class Float32Salt(SaltAndPepper):
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        shape = ops.shape(inputs)
+        hit = keras.random.uniform(shape, seed=self.seed_generator) < self.rate
+        salt = keras.random.uniform(shape, seed=self.seed_generator) < 0.5
+        return ops.where(hit, ops.cast(salt, "float32"), inputs)
+
+
+class LearnsSomething(SaltAndPepper):
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer="ones")
+
+    def call(self, inputs, training=False):
+        return super().call(inputs, training=training) * self.scale
+
+
+class SeedIgnored(SaltAndPepper):
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.seed_generator = keras.random.SeedGenerator(None)
+
+
+class GaussianToo(SaltAndPepper):  # salt and pepper, and a little Gaussian noise on the other values
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        noisy = inputs + keras.random.normal(ops.shape(inputs), stddev=0.01, seed=self.seed_generator)
+        return super().call(noisy, training=True)
+
+
+@pytest.mark.parametrize("answer", [SaltAndPepper, OneDraw, reference_noise], ids=["solution", "one-draw",
+                                                                                    "reference"])
+def test_salt_and_pepper_right(answer):
+    verdict = ch05.check_salt_and_pepper(answer)
+    assert verdict.status == "correct", verdict.message
+    assert verdict.message == ch05.check_salt_and_pepper(SaltAndPepper).message  # nothing measured in it
+
+
+@pytest.mark.parametrize("answer", [Scaffold, ScaffoldCall, ..., None], ids=["scaffold", "scaffold-call",
+                                                                              "ellipsis", "none"])
+def test_salt_and_pepper_unattempted(answer):
+    verdict = ch05.check_salt_and_pepper(answer)
+    assert verdict.status == "unattempted", verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (AlsoAtInference, "noise also at inference"),
+        (PepperOnly, "0.0% become 1 (salt) and 100.0% become 0"),
+        (RateEach, "(rate=0.3) replaces 5"),
+        (DropoutScaled, "the values it does not set to 0 or 1 is too large by a factor of 1.43"),
+        (FixedSeed, "no randomness in training"),
+        (SharedDraw, "the same positions in every example"),
+        (TrainingByDefault, "called without `training`"),
+        (NoRateInConfig, "get_config() leaves out `rate`"),
+        (Float32Salt, "returns float32"),
+        (LearnsSomething, "1 trainable weight tensors"),
+        (SeedIgnored, "the seed does not fix the noise"),
+        (GaussianToo, "the values it does not set to 0 or 1 differs from the reference's"),
+    ],
+    ids=["at-inference", "pepper-only", "rate-each", "dropout-rescaled", "fixed-seed", "shared-draw",
+         "training-default", "config", "dtype", "trainable", "seed-ignored", "gaussian-too"],
+)
+def test_salt_and_pepper_wrong(answer, words):
+    verdict = ch05.check_salt_and_pepper(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, words", [("SaltAndPepper", "Expected `SaltAndPepper(rate, seed=None)`"),
+                                           (lambda rate, seed=None: None, "gave None"),
+                                           (lambda rate, seed=None: 3, "Keras layer or model"),
+                                           (lambda rate: reference_noise(rate), "raised TypeError"),
+                                           (lambda rate, seed=None: keras.layers.Dense(4), "shape")],
+                         ids=["string", "none", "number", "no-seed", "dense"])
+def test_salt_and_pepper_odd_answers(answer, words):
+    verdict = ch05.check_salt_and_pepper(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message

@@ -1,10 +1,5 @@
 """Chapter 12: the conditional VAE, latent traversals, the vector quantiser and its autoencoder."""
 
-import os
-import subprocess
-import sys
-import textwrap
-
 import keras
 import numpy as np
 import pytest
@@ -239,26 +234,3 @@ def test_traversal_effect_is_zero_for_an_ignored_latent():
     kernel.assign(np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0]], "float32"))
     effects = cp.traversal_effect(decoder, np.zeros((5, 2), "float32"), low=-1.0, high=1.0)
     np.testing.assert_allclose(effects, [2.0, 0.0], atol=1e-6)  # |2*1| and |2*2| over 3 pixels: (2+4+0)/3
-
-
-# --- the JAX backend ---
-
-
-@pytest.mark.slow
-def test_vq_autoencoder_trains_one_step_on_jax():
-    script = textwrap.dedent("""
-        import numpy as np, keras, companion as cp
-        assert keras.backend.backend() == "jax"
-        model = cp.build_vq_autoencoder((28, 28, 1), 3, codebook_size=8, filters=(4, 8), seed=1)
-        images = np.random.default_rng(0).uniform(size=(32, 28, 28, 1)).astype("float32")
-        before = np.array(model.quantizer.codebook)
-        loss = cp.train(model, images, loss="binary_crossentropy", epochs=1, batch_size=32).history["loss"][0]
-        assert np.isfinite(loss) and not np.allclose(np.array(model.quantizer.codebook), before)
-        labels = np.arange(32) % 10
-        cvae = cp.build_conditional_vae((28, 28, 1), 2, hidden_sizes=(8,), seed=1)
-        assert np.isfinite(cp.train(cvae, [images, labels], epochs=1, batch_size=32).history["loss"][0])
-        print("ok")
-    """)
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
-    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert run.returncode == 0 and "ok" in run.stdout, run.stderr[-2000:]

@@ -9,73 +9,132 @@ import companion as cp
 from companion.exercises import ch10
 
 
-def test_precision_value():
-    assert ch10.check_precision_value(0.7).status == "correct"
-    assert ch10.check_precision_value(...).status == "unattempted"
-    for answer, hint in ((7, "divide by the 10"), (0.3, "not the others"), (7 / 9, "query itself"),
-                         (0.5, "Check the formula"), ("0.7", "Expected a number"), (float("nan"), "finite")):
-        verdict = ch10.check_precision_value(answer)
-        assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+# --- 10.1 precision@k written with keras.ops ---
+
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
 
 
-def test_graph_edges():
-    assert ch10.check_graph_edges(100_000).status == "correct"
-    assert ch10.check_graph_edges(None).status == "unattempted"
-    for answer, hint in ((10_000, "10 neighbours"), (10**8, "every pair"), (123, "10 nearest"),
-                         (1.5, "whole number"), ("many", "whole number")):
-        verdict = ch10.check_graph_edges(answer)
-        assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+def precision_at_k(exclude="query", rank="euclidean", reduce=True, check_k=True, divide_by=None):
+    """A learner's precision_at_k with keras.ops, right by default, with one mistake when asked."""
+
+    def function(codes, labels, k):
+        n = ops.shape(codes)[0]
+        if check_k and k >= n:
+            raise ValueError(f"k must be smaller than the number of codes ({n}). Received: k={k}")
+        codes = ops.convert_to_tensor(codes, "float32")
+        if rank == "cosine":
+            unit = codes / ops.norm(codes, axis=1, keepdims=True)
+            distances = 1.0 - ops.matmul(unit, ops.transpose(unit))
+        else:
+            squared = ops.sum(codes**2, axis=1)
+            distances = squared[:, None] - 2 * ops.matmul(codes, ops.transpose(codes)) + squared[None, :]
+        if exclude == "query":
+            distances = ops.where(ops.eye(n) > 0, float("inf"), distances)
+        elif exclude == "zero distance":
+            distances = ops.where(distances < 1e-3, float("inf"), distances)
+        _, nearest = ops.top_k(distances if rank == "farthest" else -distances, k)
+        labels = ops.convert_to_tensor(labels)
+        same = ops.cast(ops.take(labels, nearest) == labels[:, None], "float32")
+        if divide_by is not None:
+            return ops.sum(same) / (n * divide_by(k))
+        return ops.mean(same) if reduce else ops.mean(same, axis=1)
+
+    return function
 
 
-def right(codes, labels, k):
+def test_precision_at_k_accepts_the_solution_and_the_reference():
+    verdict = ch10.check_precision_at_k(precision_at_k())
+    assert verdict.status == "correct", verdict.message
+    assert ch10.check_precision_at_k(lambda c, l, k: cp.precision_at_k(c, l, k=k)).status == "correct"
+
+
+def numpy_precision(codes, labels, k):
+    if k >= len(codes):
+        raise ValueError("k too large")
     distances = np.linalg.norm(codes[:, None] - codes[None], axis=-1)
     np.fill_diagonal(distances, np.inf)
-    nearest = np.argsort(distances, axis=1)[:, :k]
-    return np.mean(labels[nearest] == labels[:, None])
+    return np.mean(labels[np.argsort(distances, axis=1)[:, :k]] == labels[:, None])
 
 
-def with_query(codes, labels, k):
-    distances = np.linalg.norm(codes[:, None] - codes[None], axis=-1)
-    nearest = np.argsort(distances, axis=1)[:, :k]
-    return np.mean(labels[nearest] == labels[:, None])
-
-
-def test_precision_function_right():
-    assert ch10.check_precision_function(right).status == "correct"
-    assert ch10.check_precision_function(lambda c, l, k: cp.precision_at_k(c, l, k=k)).status == "correct"
-    assert ch10.check_precision_function(...).status == "unattempted"
-
-
-def raises(codes, labels, k):
-    raise ValueError("oops")
-
-
-def not_implemented(codes, labels, k):
-    raise NotImplementedError
+def test_precision_at_k_in_numpy_is_accepted_too():
+    assert ch10.check_precision_at_k(numpy_precision).status == "correct"
 
 
 @pytest.mark.parametrize(
-    "function, hint",
+    "answer, words",
     [
-        (with_query, "leave the query out"),
-        (lambda c, l, k: 0.5, "is not it"),
-        (lambda c, l, k: None, "forget `return`"),
-        (lambda c, l, k: "high", "must return one number"),
-        (lambda c, l, k: [0.1, 0.2], "must return one number"),
-        (lambda c, l, k: float("nan"), "finite number"),
+        (precision_at_k(exclude=None), "your score counts each query as its own neighbour"),
+        (precision_at_k(exclude="zero distance"), "it leaves out every code at distance 0, not only the query"),
+        (precision_at_k(rank="farthest"), "retrieves the farthest codes, not the nearest"),
+        (precision_at_k(rank="cosine"), "ranks the codes by cosine similarity"),
+        (precision_at_k(reduce=False), "returns one value per query (40): the score is their mean, one number"),
+        (precision_at_k(check_k=False), "so it should raise a ValueError instead of returning a score"),
+        (precision_at_k(divide_by=lambda k: k + 1), "it divides by 6 retrieved codes where 5 are retrieved"),
+        (lambda c, l, k: 5 * numpy_precision(c, l, k), "outside [0, 1]"),
+        (lambda c, l, k: numpy_precision(c, l, k) - 0.01, "where the reference's is"),
+        (lambda c, l, k: "0.5", "must return one number"),
+        (lambda c, l, k: None, "did you forget `return`"),
         (lambda c, l: 0.5, "raised TypeError"),
-        (raises, "raised ValueError: oops"),
         ("precision", "Expected a function"),
     ],
-    ids=["with-query", "constant", "none", "string", "shape", "nan", "signature", "raises", "not-callable"],
+    ids=["query included", "duplicates left out", "farthest", "cosine", "per query", "any k", "k + 1",
+         "above one", "off", "text", "none", "two arguments", "string"],
 )
-def test_precision_function_wrong(function, hint):
-    verdict = ch10.check_precision_function(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+def test_precision_at_k_names_what_differs(answer, words):
+    verdict = ch10.check_precision_at_k(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
 
 
-def test_precision_function_not_implemented():
-    assert ch10.check_precision_function(not_implemented).status == "unattempted"
+def test_precision_at_k_that_raises_another_error_for_a_large_k():
+    def index_error(codes, labels, k):
+        if k >= len(codes):
+            raise IndexError("out of range")
+        return numpy_precision(codes, labels, k)
+
+    verdict = ch10.check_precision_at_k(index_error)
+    assert verdict.status == "wrong" and "raised IndexError; with only 5 other codes" in verdict.message
+
+
+def not_implemented(codes, labels, k):
+    raise NotImplementedError  # your code here
+
+
+def empty(codes, labels, k):
+    """Nothing yet."""
+
+
+@pytest.mark.parametrize("answer, words", [(..., "write `precision_at_k(codes, labels, k)`"),
+                                           (None, "write `precision_at_k"),
+                                           (not_implemented, "reached `raise NotImplementedError`"),
+                                           (empty, "is still empty")])
+def test_precision_at_k_unattempted(answer, words):
+    verdict = ch10.check_precision_at_k(answer)
+    assert verdict.status == "unattempted" and words in verdict.message, verdict.message
+
+
+# --- 10.2 the precision of random codes ---
+
+
+@pytest.mark.parametrize("answer, status, words", [
+    (99 / 999, "correct", "99 of which"),
+    (0.0991, "correct", "A learned code must beat this"),
+    (0.1, "wrong", "if a query could retrieve itself"),
+    (100 / 999, "wrong", "the images a query can retrieve are the others"),
+    (0.99, "wrong", "another digit"),
+    (0.5, "wrong", "is not it"),
+    (..., "unattempted", "replace"),
+    ("0.1", "wrong", "Expected a number"),
+])
+def test_chance_precision(answer, status, words):
+    verdict = ch10.check_chance_precision(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_statements_key_is_sealed():
+    assert isinstance(ch10._TRUE_STATEMENTS, ch10.SealedLetters)
+    verdict = ch10.check_code_statements("ac")
+    assert "(a) is true: the autoencoder learns" in verdict.message and "(d) is false: t-SNE" in verdict.message
 
 
 def test_statements():
@@ -97,7 +156,7 @@ def digits(monkeypatch):
     prototypes = (rng.random((10, 784)) < 0.2).astype("float32")
     labels = np.arange(1000) % 10
     images = np.clip(prototypes[labels] + rng.normal(0, 0.05, (1000, 784)), 0, 1).astype("float32")
-    monkeypatch.setattr(ch10, "held_out_digits", lambda: (images, labels))
+    monkeypatch.setattr(ch10, "code_test_digits", lambda: (images, labels))
     return images, labels, prototypes
 
 
@@ -170,7 +229,7 @@ def test_image_shaped_models_are_accepted(digits):
     assert verdict.status == "wrong" and "squared error per image" in verdict.message, verdict.message
 
 
-# --- 10.6 a prediction, checked against the measured accuracies ---
+# --- 10.5 a prediction, checked against the measured accuracies ---
 
 
 @pytest.mark.parametrize(
@@ -192,7 +251,7 @@ def test_rotation_outcome_of_a_real_rotation_is_the_same_accuracy():
 
 
 @pytest.mark.parametrize(
-    "prediction, status, words",
+    "answer, status, words",
     [
         ("b", "correct", "your prediction held: (b) The same"),
         ("b", "correct", "Measured: 5-NN accuracy 0.912 on the codes, 0.912 on the rotated codes."),
@@ -203,6 +262,13 @@ def test_rotation_outcome_of_a_real_rotation_is_the_same_accuracy():
         (..., "unattempted", "write your prediction first"),
     ],
 )
-def test_rotation_prediction(prediction, status, words):
-    verdict = ch10.check_rotation_prediction(prediction, 0.912, 0.912)
+def test_rotation_prediction(answer, status, words):
+    verdict = ch10.check_rotation_prediction(answer, 0.912, 0.912)
     assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_rotation_prediction_asks_for_the_measurements():
+    verdict = ch10.check_rotation_prediction("b", None, 0.9)
+    assert verdict.status == "wrong" and "pass `before`" in verdict.message, verdict.message
+    verdict = ch10.check_rotation_prediction("b", 0.9, 91.0)
+    assert verdict.status == "wrong" and "pass `after`" in verdict.message, verdict.message

@@ -2,20 +2,26 @@
 
 import numpy as np
 
-from companion.exercises._measure import Target, encode, held_out_mnist, model_output, not_a_model, verdict_on
+from companion.exercises._measure import Target, encode, held_out_digits, model_output, not_a_model, pixel_mse, verdict_on
 from companion.exercises._verdict import (
-    call_for_number,
-    check_count,
+    SealedLetters,
     check_letters,
     check_number,
     check_prediction,
     checker,
     correct,
+    end_check,
+    is_empty_function,
+    is_unattempted,
+    learner_code,
+    read_number,
     shown,
+    unattempted,
+    validate_measurement,
     wrong,
 )
 
-_TRUE_STATEMENTS = frozenset("ac")
+_TRUE_STATEMENTS = SealedLetters("ch10.statements", "63584aafad1f0ca5ea2e11cd4b534c79d13c762ca6437aae9e6b2b994a82a520")
 _REREAD = (  # the sections the statements test
     "Classifying with few labels",
     "Letting the unlabelled images vote",
@@ -23,23 +29,182 @@ _REREAD = (  # the sections the statements test
     "Maps of the codes",
 )
 _STATEMENT_EXPLANATIONS = {
-    "a": "(a) is true: the autoencoder learns from every image, labelled or not; only the "
+    "a": "the autoencoder learns from every image, labelled or not; only the "
     "probe, a small classifier on the codes, needs labels.",
-    "b": "(b) is false: a lower reconstruction error says the code keeps more of each "
+    "b": "a lower reconstruction error says the code keeps more of each "
     "image, not that the classes are easier to separate; the table shows models with "
     "close errors and different probe accuracies.",
-    "c": "(c) is true: precision@10 needs no classifier at all, only distances between "
+    "c": "precision@10 needs no classifier at all, only distances between "
     "codes and the labels of the retrieved images.",
-    "d": "(d) is false: t-SNE keeps neighbourhoods, not distances; the size of a cluster "
+    "d": "t-SNE keeps neighbourhoods, not distances; the size of a cluster "
     "and the gaps between clusters on its map mean little.",
-    "e": "(e) is false: the graph links labelled and unlabelled images alike; a few "
+    "e": "the graph links labelled and unlabelled images alike; a few "
     "labels are enough, and the unlabelled images carry them along the links.",
 }
 
+# --- exercise 10.1: precision@k written by the learner with keras.ops ---
+
+PRECISION_SIGNATURE = "precision_at_k(codes, labels, k)"
+# (codes, dimensions, classes, k): a batch of one neighbour, the chapter's k, and k near n - 1
+_PRECISION_CASES = ((40, 3, 3, 5), (64, 8, 4, 10), (12, 2, 2, 1), (30, 5, 3, 29))
+_PRECISION_TOLERANCE = 1e-5  # float32 distances on any backend
+
+
+def _precision_data(n, dim, classes, seed):
+    """Codes with some structure (each class shifted), so that the score is not a chance value."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % classes
+    rng.shuffle(labels)
+    codes = rng.normal(size=(n, dim)) + 1.5 * np.eye(max(dim, classes))[labels, :dim]
+    return codes.astype("float32"), labels.astype("int64")
+
+
+def _reference_precision(codes, labels, k, *, include_query=False, farthest=False, cosine=False,
+                         skip_zero=False, per_query=False):
+    """precision@k in NumPy, and the variants a learner may write by mistake."""
+    codes = codes.astype("float64")
+    if cosine:
+        unit = codes / np.linalg.norm(codes, axis=1, keepdims=True)
+        distances = 1.0 - unit @ unit.T
+    else:
+        distances = np.sqrt(((codes[:, None] - codes[None]) ** 2).sum(axis=-1))
+    blocked = np.inf if not farthest else -np.inf
+    if skip_zero:
+        distances = np.where(distances <= 1e-6, blocked, distances)
+    elif not include_query:
+        np.fill_diagonal(distances, blocked)
+    elif farthest:  # the query kept out with an infinite distance, then the order reversed: it comes first
+        np.fill_diagonal(distances, np.inf)
+    order = np.argsort(-distances if farthest else distances, axis=1, kind="stable")[:, :k]
+    shares = np.mean(labels[order] == labels[:, None], axis=1)
+    return shares if per_query else float(np.mean(shares))
+
+
+def _learner_precision(precision_at_k, codes, labels, k):
+    """What the learner's function returns, as NumPy (tensors of any backend converted)."""
+    import keras  # only here: the module is imported by chapters that need no backend
+
+    signature = f"precision_at_k(codes of shape {codes.shape}, labels, k={k})"
+    with learner_code(f"calling {signature}"):
+        result = precision_at_k(codes.copy(), labels.copy(), k)
+    if result is None:
+        end_check(wrong(f"{signature} returned None: did you forget `return`?"))
+    with learner_code(f"reading what {signature} returned"):
+        try:
+            result = keras.ops.convert_to_numpy(result)
+        except Exception:  # not a tensor: read_number says what it is
+            pass
+    return result, signature
+
 
 @checker
-def check_precision_value(answer):
-    """Exercise 10.1: precision@10 of a query whose 10 neighbours hold 7 images of its digit.
+def check_precision_at_k(answer):
+    """Exercise 10.1: ``precision_at_k(codes, labels, k)``, written with Keras' backend-neutral operations.
+
+    For each code, its ``k`` nearest other codes (Euclidean distance; the query
+    itself is not one of its neighbours, a duplicate of it is) are retrieved; the
+    score is the share of them with the query's label, averaged over the
+    queries: one number in [0, 1]. A ``k`` of at least the number of codes must
+    raise a ``ValueError``. The checker compares the learner's function with
+    :func:`companion.precision_at_k` on random codes of several sizes and
+    values of ``k``, and on codes that come in identical pairs.
+
+    Args:
+        answer: the learner's function.
+
+    Returns:
+        Verdict: what differs, measured, when something does.
+    """
+    from companion.representations import precision_at_k  # the reference
+
+    if is_unattempted(answer):
+        end_check(unattempted(f"write `{PRECISION_SIGNATURE}`, run its cell, then pass it to the checker."))
+    if not callable(answer):
+        end_check(wrong(f"Expected a function. Received: {shown(answer)} of type {type(answer).__name__}."))
+    if is_empty_function(answer):
+        end_check(unattempted(f"the body of `{PRECISION_SIGNATURE}` is still empty: write it, then run the check."))
+    for seed, (n, dim, classes, k) in enumerate(_PRECISION_CASES):
+        codes, labels = _precision_data(n, dim, classes, seed)
+        result, signature = _learner_precision(answer, codes, labels, k)
+        if np.ndim(result) == 1 and np.size(result) == n:
+            end_check(wrong(f"{signature} returns one value per query ({n}): the score is their mean, one number."))
+        value = read_number(result, signature)
+        expected = precision_at_k(codes, labels, k=k)
+        if abs(value - expected) <= _PRECISION_TOLERANCE:
+            continue
+        end_check(wrong(_what_differs(value, expected, codes, labels, k, signature)))
+    _check_duplicates(answer)
+    _check_too_large_k(answer)
+    return correct("your precision_at_k gives the reference's score on codes of four sizes with k from 1 to n - 1, "
+                   "keeps a code's duplicate among its neighbours, and refuses a k with too few codes.")
+
+
+def _what_differs(value, expected, codes, labels, k, signature):
+    def near(other):
+        return abs(value - other) <= _PRECISION_TOLERANCE
+
+    if not 0.0 <= value <= 1.0:
+        return f"{signature} returns {value:.4g}, outside [0, 1]: a precision is a share of the retrieved codes."
+    if near(_reference_precision(codes, labels, k, include_query=True)):
+        return (f"{signature} is {value:.3f}, the reference's {expected:.3f}: your score counts each query as its "
+                "own neighbour.")
+    if near(_reference_precision(codes, labels, k, farthest=True)) \
+            or near(_reference_precision(codes, labels, k, farthest=True, include_query=True)):
+        return f"{signature} retrieves the farthest codes, not the nearest."
+    if near(_reference_precision(codes, labels, k, cosine=True)):
+        return (f"{signature} ranks the codes by cosine similarity; the chapter's retrieval, and the reference, "
+                "rank them by Euclidean distance.")
+    ratio = value / expected if expected else float("inf")
+    for wrong_by, why in ((k / (k + 1), f"divides by {k + 1} retrieved codes where {k} are retrieved"),
+                          (k / (k - 1) if k > 1 else None, "divides by one retrieved code fewer than k")):
+        if wrong_by and abs(ratio - wrong_by) < 1e-4:
+            return f"{signature} is {value:.3f}, the reference's {expected:.3f}: it {why}."
+    return (f"{signature} is {value:.4f} where the reference's is {expected:.4f} "
+            f"({abs(value - expected) / max(expected, 1e-12):.1%} {'higher' if value > expected else 'lower'}).")
+
+
+def _check_duplicates(answer):
+    """Codes that come in identical pairs: a code's twin is its nearest neighbour, at distance 0."""
+    from companion.representations import precision_at_k
+
+    codes, labels = _precision_data(20, 4, 4, 7)
+    codes, labels = np.concatenate([codes, codes]), np.concatenate([labels, labels])
+    for k in (1, 3):
+        result, signature = _learner_precision(answer, codes, labels, k)
+        value = read_number(result, signature)
+        expected = precision_at_k(codes, labels, k=k)
+        if abs(value - expected) <= _PRECISION_TOLERANCE:
+            continue
+        if abs(value - _reference_precision(codes, labels, k, skip_zero=True)) <= _PRECISION_TOLERANCE:
+            end_check(wrong(f"on codes that come in identical pairs, {signature} is {value:.3f}, the reference's "
+                            f"{expected:.3f}: it leaves out every code at distance 0, not only the query itself; "
+                            "a duplicate of the query is a neighbour like any other."))
+        end_check(wrong(f"on codes that come in identical pairs, {signature} is {value:.4f} where the reference's "
+                        f"is {expected:.4f}."))
+
+
+def _check_too_large_k(answer):
+    """A k of at least the number of codes leaves too few neighbours: the function must say so."""
+    codes, labels = _precision_data(6, 2, 2, 3)
+    for k in (6, 9):
+        signature = f"precision_at_k(codes of shape {codes.shape}, labels, k={k})"
+        try:
+            result = answer(codes.copy(), labels.copy(), k)
+        except ValueError:
+            continue
+        except Exception as error:  # any other error is the learner's: name it
+            end_check(wrong(f"{signature} raised {type(error).__name__}; with only {len(codes) - 1} other codes "
+                            "per query, raise a ValueError that says so."))
+        end_check(wrong(f"{signature} returns {shown(result)}: each query has only {len(codes) - 1} other codes, "
+                        "so it should raise a ValueError instead of returning a score."))
+
+
+# --- exercise 10.2: the precision of a code that knows nothing ---
+
+
+@checker
+def check_chance_precision(answer):
+    """Exercise 10.2: precision@10 expected of random codes, for 1,000 images, 100 of each digit.
 
     Args:
         answer: the learner's number.
@@ -48,80 +213,20 @@ def check_precision_value(answer):
         Verdict.
     """
     hints = [
-        (7.0, "precision@10 is a share: divide by the 10 images retrieved."),
-        (0.3, "count the neighbours that show the query's digit, not the others."),
-        (7 / 9, "the query itself is not among its neighbours: divide by 10."),
+        (0.1, "that would be the share if a query could retrieve itself; count the images that it can "
+              "retrieve, and those among them that show its digit."),
+        (100 / 999, "the images a query can retrieve are the others; how many of them show its digit?"),
+        (10 / 999, "the retrieved images are 10, but the precision is a share of them, not of the collection."),
+        (0.99, "that is the share of images that show another digit."),
     ]
-    return check_number(answer, 0.7, 1e-9, hints, "7 of the 10 retrieved images are relevant: 7 / 10 = 0.7.")
-
-
-@checker
-def check_graph_edges(answer):
-    """Exercise 10.2: edges of a 10-nearest-neighbour graph over 10,000 codes.
-
-    Args:
-        answer: the learner's whole number.
-
-    Returns:
-        Verdict.
-    """
-    hints = {
-        10_000: "each code has 10 neighbours, not one.",
-        100_000_000: "that is every pair of codes: the graph keeps only the 10 nearest of each.",
-        99_990_000: "that is every ordered pair of distinct codes: keep only the 10 nearest.",
-        50_000: "each code sends its own 10 links: count them per code, 10,000 x 10.",
-    }
-    return check_count(
-        answer,
-        100_000,
-        hints,
-        "10,000 codes x 10 links each.",
-        fallback="Each code links to its 10 nearest neighbours.",
-    )
-
-
-@checker
-def check_precision_function(precision_at_k):
-    """Exercise 10.3: ``precision_at_k(codes, labels, k)`` in NumPy.
-
-    Args:
-        precision_at_k: the learner's function of ``(codes, labels, k)``.
-
-    Returns:
-        Verdict.
-    """
-    rng = np.random.default_rng(10)
-    codes = rng.normal(size=(40, 3))
-    labels = rng.integers(0, 3, size=40)
-    codes[labels == 1] += 2.5  # some structure, so the answer is not a chance value
-    signature = "precision_at_k(codes, labels, k)"
-    value, verdict = call_for_number(precision_at_k, signature, (codes.copy(), labels.copy(), 5))
-    if verdict is not None:
-        return verdict
-    expected = _precision(codes, labels, 5, include_query=False)
-    if abs(value - expected) < 1e-9:
-        return correct(f"{value:.3f}: the share of each code's 5 nearest other codes that share its label.")
-    if abs(value - _precision(codes, labels, 5, include_query=True)) < 1e-9:
-        return wrong("each code is its own nearest neighbour: leave the query out of its 5 neighbours.")
-    if abs(value - _precision(codes, labels, 5, include_query=False, farthest=True)) < 1e-9:
-        return wrong("you took the farthest codes: sort the distances in increasing order.")
-    return wrong(
-        f"{shown(value)} is not it. For each code, find its k nearest other codes (Euclidean "
-        "distance), count those with the same label, divide by k, and average over codes."
-    )
-
-
-def _precision(codes, labels, k, include_query, farthest=False):
-    distances = np.linalg.norm(codes[:, None] - codes[None], axis=-1)
-    if not include_query:
-        np.fill_diagonal(distances, -np.inf if farthest else np.inf)
-    order = np.argsort(-distances if farthest else distances, axis=1)[:, :k]
-    return float(np.mean(labels[order] == labels[:, None]))
+    return check_number(answer, 99 / 999, 1e-4, hints,
+                        "each of the 10 retrieved images is any of the 999 others, 99 of which show the query's "
+                        "digit: 99 / 999 = 0.0991, just under one in ten. A learned code must beat this.")
 
 
 @checker
 def check_code_statements(answer):
-    """Exercise 10.4: which statements (a)-(e) about measuring codes are true.
+    """Exercise 10.3: which statements (a)-(e) about measuring codes are true.
 
     Args:
         answer: the letters of the true statements.
@@ -132,7 +237,7 @@ def check_code_statements(answer):
     return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
-# --- exercise 10.5: an autoencoder, trained by the learner, measured on digits it never saw ---
+# --- exercise 10.4: an autoencoder, trained by the learner, measured on digits it never saw ---
 
 MAX_CODE_SIZE = 16
 TARGET_ERROR = 20.0  # squared error per image; an untrained model is above 50
@@ -144,15 +249,15 @@ _HINTS = (
 )
 
 
-def held_out_digits():
+def code_test_digits():
     """The last 1,000 MNIST test digits, flat, in [0, 1]: the checker's own data."""
-    images, labels = held_out_mnist(_N_HELD_OUT)
+    images, labels = held_out_digits(_N_HELD_OUT)
     return images.reshape(len(images), -1), labels
 
 
 @checker
 def check_trained_autoencoder(model):
-    """Exercise 10.5: a trained autoencoder whose codes of at most 16 numbers are good for two things.
+    """Exercise 10.4: a trained autoencoder whose codes of at most 16 numbers are good for two things.
 
     The checker loads 1,000 MNIST test digits itself (the last ones, which the
     chapter never shows the model), encodes them and measures the squared
@@ -169,7 +274,7 @@ def check_trained_autoencoder(model):
     verdict = not_a_model(model, "an autoencoder", needs=("encoder", "decoder"))
     if verdict is not None:
         return verdict
-    images, labels = held_out_digits()
+    images, labels = code_test_digits()
     codes = encode(model.encoder, images)
     if codes.shape[1] > MAX_CODE_SIZE:
         return wrong(f"Your codes have {codes.shape[1]} numbers; the exercise asks for at most {MAX_CODE_SIZE}.")
@@ -178,7 +283,7 @@ def check_trained_autoencoder(model):
         return wrong(
             f"Your decoder should return one 784-pixel image per code. Received: shape {reconstructions.shape}."
         )
-    error = float(np.mean(np.sum((reconstructions.reshape(images.shape) - images) ** 2, axis=1)))
+    error = images.shape[1] * pixel_mse(images, reconstructions)  # squared error per image
     targets = [
         Target("squared error per image", error, TARGET_ERROR, at_least=False, digits=1),
         Target("5-NN accuracy on the codes", _knn_accuracy(codes, labels), TARGET_ACCURACY, at_least=True, digits=3),
@@ -193,7 +298,7 @@ def _knn_accuracy(codes, labels):
     return knn_accuracy(codes[:half], labels[:half], codes[half:], labels[half:], k=5)
 
 
-# --- exercise 10.6: a prediction, checked against the experiment ---
+# --- exercise 10.5: a prediction, checked against the experiment ---
 
 ROTATION_CHOICES = {
     "a": "Lower: the rotation mixes the code units, and each of them meant something.",
@@ -207,7 +312,7 @@ _SAME_ACCURACY = 0.002
 
 
 def rotation_outcome(before, after):
-    """Exercise 10.6: the letter of ``ROTATION_CHOICES`` that the measured accuracies give.
+    """Exercise 10.5: the letter of ``ROTATION_CHOICES`` that the measured accuracies give.
 
     Args:
         before: 5-NN test accuracy on the codes.
@@ -222,16 +327,18 @@ def rotation_outcome(before, after):
 
 
 @checker
-def check_rotation_prediction(prediction, before, after):
-    """Exercise 10.6: the learner's prediction of the 5-NN accuracy on rotated codes.
+def check_rotation_prediction(answer, before, after):
+    """Exercise 10.5: the learner's prediction of the 5-NN accuracy on rotated codes.
 
     Args:
-        prediction: the learner's letter.
+        answer: the learner's letter, made before the experiment.
         before: 5-NN test accuracy on the stacked autoencoder's codes, measured in the chapter.
         after: the same on the codes multiplied by a random rotation.
 
     Returns:
         Verdict.
     """
+    before = validate_measurement(before, "before", expected="an accuracy in [0, 1]", low=0.0, high=1.0)
+    after = validate_measurement(after, "after", expected="an accuracy in [0, 1]", low=0.0, high=1.0)
     measured = f"Measured: 5-NN accuracy {before:.3f} on the codes, {after:.3f} on the rotated codes."
-    return check_prediction(prediction, ROTATION_CHOICES, rotation_outcome(before, after), measured)
+    return check_prediction(answer, ROTATION_CHOICES, rotation_outcome(before, after), measured)

@@ -1,9 +1,137 @@
 """Checkers of Chapter 8."""
 
+import keras
 import numpy as np
 import pytest
 
+import companion as cp
 from companion.exercises import ch08
+
+
+# --- 8.1 build it: a decoder without a checkerboard ---
+
+
+def decoder(code_shape, output_shape, level=None, output_activation="sigmoid", channels=None, map_shape=None,
+            levels=2):
+    """A decoder from a Dense map through two levels (``level(y, filters)``), as the learner might write it."""
+    height, width, colours = output_shape
+    level = level or upsampling_level
+    codes = keras.Input(shape=code_shape)
+    map_shape = map_shape or (height // 4, width // 4)
+    y = keras.layers.Dense(map_shape[0] * map_shape[1] * 16, activation="relu")(codes)
+    y = keras.layers.Reshape((*map_shape, 16))(y)
+    for _ in range(levels):
+        y = level(y, 16)
+    y = keras.layers.Conv2D(channels or colours, 3, padding="same", activation=output_activation)(y)
+    return keras.Model(codes, y)
+
+
+def upsampling_level(y, filters):
+    y = keras.layers.UpSampling2D(2)(y)
+    return keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(y)
+
+
+def transposed_level(y, filters):
+    return keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(y)
+
+
+def transposed_level_4(y, filters):
+    return keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu")(y)
+
+
+def reference(code_shape, output_shape):
+    return ch08.reference_decoder(code_shape, output_shape)
+
+
+@keras.saving.register_keras_serializable(package="tests_ch08")
+class StopGradient(keras.layers.Layer):
+    def call(self, inputs):
+        return keras.ops.stop_gradient(inputs)
+
+
+def stops_the_gradient(code_shape, output_shape):
+    model = decoder(code_shape, output_shape)
+    codes = keras.Input(shape=code_shape)
+    return keras.Model(codes, model(StopGradient()(codes)))
+
+
+def not_attempted(code_shape, output_shape):
+    raise NotImplementedError  # your code here
+
+
+@pytest.mark.parametrize("answer", [reference, decoder], ids=["package", "learner's"])
+def test_conv_decoder_right(answer):
+    verdict = ch08.check_conv_decoder(answer)
+    assert verdict.status == "correct", verdict.message
+    assert "checkerboard" not in verdict.message.split("every check")[0]
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda code_shape, output_shape: decoder(code_shape, output_shape, level=transposed_level),
+         ["draws a checkerboard", "transposed convolutions with stride 2 measures"]),
+        (lambda code_shape, output_shape: decoder(code_shape, output_shape, level=transposed_level_4),
+         ["draws a checkerboard"]),
+        (lambda code_shape, output_shape: decoder(code_shape, output_shape, output_activation=None),
+         ["with random weights", "cannot lie outside [0, 1]"]),
+        (lambda code_shape, output_shape: decoder(code_shape, output_shape, map_shape=(4, 4), levels=3),
+         ["returns shape (1, 32, 32, 1), not the asked (1, 28, 28, 1)", "Its maps are 32x32"]),
+        (lambda code_shape, output_shape: decoder(code_shape, output_shape,
+                                                  map_shape=(output_shape[1] // 4, output_shape[0] // 4)),
+         ["(1, 20, 12, 2)", "Height and width are swapped"]),
+        (lambda code_shape, output_shape: decoder(code_shape, output_shape, channels=1),
+         ["returns shape (1, 32, 32, 1)", "the channels are not (1 for 3)"]),
+        (stops_the_gradient, ["no gradient flows back to input 0 of your decoder"]),
+        (lambda code_shape, output_shape: keras.Sequential(
+            [keras.Input(code_shape), keras.layers.Dense(int(np.prod(output_shape)), activation="sigmoid"),
+             keras.layers.Lambda(lambda t: keras.ops.reshape(t, (-1, *output_shape)))]),
+         ["from_config(get_config()) raised", "Lambda"]),
+    ],
+    ids=["transposed k3", "transposed k4", "no sigmoid", "fixed 4x4 map", "swapped", "one channel",
+         "stop gradient", "lambda"],
+)
+def test_conv_decoder_wrong(answer, words):
+    verdict = ch08.check_conv_decoder(answer)
+    assert verdict.status == "wrong", verdict.message
+    for word in words:
+        assert word in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, status, words",
+    [
+        (not_attempted, "unattempted", "Not attempted"),
+        (..., "unattempted", "write `build_conv_decoder(code_shape, output_shape)`"),
+        (lambda code_shape, output_shape: None, "wrong", "forget `return`"),
+        (lambda code_shape, output_shape: "decoder", "wrong", "Keras layer or model"),
+        (lambda code_shape: None, "wrong", "raised TypeError"),
+        ("decoder", "wrong", "a class or a function"),
+    ],
+    ids=["scaffold", "ellipsis", "none", "text", "signature", "not a function"],
+)
+def test_conv_decoder_odd_answers(answer, status, words):
+    verdict = ch08.check_conv_decoder(answer)
+    assert verdict.status == status and words in repr(verdict).replace("\n", " "), verdict
+
+
+def test_nyquist_ratio_tells_a_checkerboard_from_noise():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(64, 16, 16, 1))
+    board = noise + 3 * np.indices((16, 16)).sum(axis=0)[None, :, :, None] % 2
+    smooth = np.repeat(np.repeat(rng.normal(size=(64, 8, 8, 1)), 2, axis=1), 2, axis=2)
+    assert 0.5 < ch08.nyquist_ratio(noise) < 2
+    assert ch08.nyquist_ratio(board) > 5
+    assert ch08.nyquist_ratio(smooth) < 1e-12
+    assert ch08.nyquist_ratio(np.zeros((2, 8, 8, 1))) == 0.0
+
+
+def test_the_chapters_decoders_measure_on_either_side_of_the_bound():
+    for code_shape, output_shape in ch08._BUILD_SHAPES:
+        upsampling = ch08.measured_checkerboard(ch08.reference_decoder(code_shape, output_shape), code_shape)
+        transposed = ch08.measured_checkerboard(ch08.reference_decoder(code_shape, output_shape, "transpose"),
+                                                code_shape)
+        assert 3 * upsampling < ch08._NYQUIST_BOUND < transposed / 3, (output_shape, upsampling, transposed)
 
 
 @pytest.mark.parametrize("answer", [15, 15.0, np.int64(15)])
@@ -25,16 +153,6 @@ def test_transpose_size_wrong(answer, hint):
 def test_transpose_size_unattempted():
     assert ch08.check_transpose_output_size(...).status == "unattempted"
     assert ch08.check_transpose_output_size(None).status == "unattempted"
-
-
-def test_conv_parameters():
-    assert ch08.check_conv_parameters(3 * 3 * 32 * 64 + 64).status == "correct"
-    assert ch08.check_conv_parameters(...).status == "unattempted"
-    for answer, hint in ((18432, "add the biases"), (640, "all 32 input channels"), (18464, "one bias per filter"),
-                         (1000, "k x k x input channels"), (float("inf"), "whole number"),
-                         (True, "Expected a whole number")):
-        verdict = ch08.check_conv_parameters(answer)
-        assert verdict.status == "wrong" and hint in verdict.message, verdict.message
 
 
 def right_overlap(n, k, s):
@@ -91,7 +209,8 @@ def test_overlap_wrong(function, hint):
 
 
 def test_statements():
-    assert ch08.check_conv_statements({"b", "c", "e"}).status == "correct"
+    right = ch08.check_conv_statements({"b", "c", "e"})
+    assert right.status == "correct" and "(a) is false:" in right.message and "(b) is true:" in right.message
     assert ch08.check_conv_statements("b, c, e").status == "correct"
     verdict = ch08.check_conv_statements({"a", "b", "c", "e"})
     assert verdict.status == "wrong" and "Re-read" in verdict.message
@@ -100,9 +219,8 @@ def test_statements():
 
 
 def test_counts_huge_numbers():
-    for check in (ch08.check_transpose_output_size, ch08.check_conv_parameters):
-        verdict = check(784 ** 256)
-        assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message, verdict.message
+    verdict = ch08.check_transpose_output_size(784 ** 256)
+    assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message, verdict.message
 
 
 @pytest.mark.parametrize(
@@ -163,13 +281,13 @@ def test_ripple_prediction_odd_measurements(inside):
 
 
 @pytest.fixture
-def held_out(monkeypatch):
+def held_out(checker_digits):
     """Synthetic held-out digits: smooth blobs in [0, 1]."""
     rng = np.random.default_rng(5)
     y, x = np.mgrid[0:28, 0:28]
     centres = rng.uniform(8, 20, size=(40, 2))
     images = np.exp(-((y - centres[:, :1, None]) ** 2 + (x - centres[:, 1:, None]) ** 2) / 20).astype("float32")
-    monkeypatch.setattr(ch08, "held_out_mnist", lambda n: (images, np.zeros(len(images), dtype=int)))
+    checker_digits.set("test", images)
     return images
 
 

@@ -1,7 +1,9 @@
 """Checkers of Chapter 6."""
 
+import keras
 import numpy as np
 import pytest
+from keras import ops
 
 import companion as cp
 from companion.exercises import ch06
@@ -24,59 +26,9 @@ def test_kl_value_wrong(answer, hint):
     assert verdict.status == "wrong" and hint in verdict.message
 
 
-def test_kl_sparsity_right():
-    def right(a, rho):
-        return kl(rho, a.mean(axis=0)).sum()
-
-    assert ch06.check_kl_sparsity(right).status == "correct"
-
-
-@pytest.mark.parametrize(
-    "function, hint",
-    [
-        (lambda a, rho: kl(rho, a).sum(), "average the activations over the batch first"),
-        (lambda a, rho: kl(a.mean(axis=0), rho).sum(), "swapped"),
-        (lambda a, rho: kl(rho, a.mean(axis=0)).mean(), "sum the divergences"),
-        (lambda a, rho: kl(rho, a.mean(axis=0)), "one number"),
-        (lambda a, rho: 0.0, "that is rho_hat"),
-        (lambda a: 0.0, "raised TypeError"),
-    ],
-)
-def test_kl_sparsity_wrong(function, hint):
-    verdict = ch06.check_kl_sparsity(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
-
-
-def test_kl_sparsity_unattempted():
-    def not_done(a, rho):
-        raise NotImplementedError
-
-    assert ch06.check_kl_sparsity(not_done).status == "unattempted"
-
-
 def test_sparsity_statements():
     assert ch06.check_sparsity_statements("bce").status == "correct"
     assert "Re-read" in ch06.check_sparsity_statements("bcde").message
-
-
-def right_kl_sparsity(a, rho):
-    return kl(rho, a.mean(axis=0)).sum()
-
-
-@pytest.mark.parametrize(
-    "function, hint",
-    [
-        (lambda a, rho: [[1.0], [1.0, 2.0]], "must return one number. Received: [[1.0], [1.0, 2.0]]"),
-        (lambda a, rho: right_kl_sparsity(a, rho) + 1j, "real numbers, not complex ones"),
-        (lambda a, rho: complex(right_kl_sparsity(a, rho)), "real numbers, not complex ones"),
-        (lambda a, rho: np.nan, "expected a finite number"),
-        (lambda a, rho: "0.09", "must return one number"),
-    ],
-    ids=["ragged", "complex", "complex-zero-imaginary", "nan", "text"],
-)
-def test_kl_sparsity_odd_results(function, hint):
-    verdict = ch06.check_kl_sparsity(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
 
 
 def test_kl_value_complex_or_huge():
@@ -116,27 +68,6 @@ def test_kl_value_bad_answers(answer, status, words):
 @pytest.mark.parametrize(
     "answer, status, words",
     [
-        (None, "unattempted", "define `kl_sparsity(activations, rho)`"),
-        (..., "unattempted", "define `kl_sparsity(activations, rho)`"),
-        ("kl", "wrong", "Expected a function"),
-        ([right_kl_sparsity], "wrong", "Expected a function"),
-        (raises, "wrong", "raised RuntimeError: out of memory"),
-        (lambda a, rho: None, "wrong", "returned None"),
-        (lambda a, rho: {"kl": 1.0}, "wrong", "must return one number"),
-        (lambda a, rho: np.ones((2, 2)), "wrong", "one number"),
-        (lambda a, rho: np.inf, "wrong", "expected a finite number"),
-        (lambda a, rho: np.array(["x"]), "wrong", "must return one number"),
-    ],
-    ids=["none", "ellipsis", "text", "list", "raises", "returns-none", "dict", "matrix", "inf", "text-array"],
-)
-def test_kl_sparsity_bad_answers(answer, status, words):
-    verdict = ch06.check_kl_sparsity(answer)
-    assert verdict.status == status and words in verdict.message, verdict.message
-
-
-@pytest.mark.parametrize(
-    "answer, status, words",
-    [
         (None, "unattempted", "letters of the true statements"),
         (..., "unattempted", "letters of the true statements"),
         (3, "wrong", "Expected letters"),
@@ -166,6 +97,153 @@ def test_statement_sections_are_headings_of_the_chapter():
     assert set(ch06._REREAD) <= headings
 
 
+# Exercise 6.1: the KL sparsity penalty written as a Keras regulariser
+
+
+class KLSparsity(keras.regularizers.Regularizer):
+    """The solution of Exercise 6.1, as the notebook writes it."""
+
+    def __init__(self, rho, beta):
+        self.rho = rho
+        self.beta = beta
+
+    def __call__(self, activations):
+        rho = self.rho
+        rho_hat = ops.mean(activations, axis=0)
+        kl = rho * ops.log(rho / rho_hat) + (1 - rho) * ops.log((1 - rho) / (1 - rho_hat))
+        return self.beta * ops.sum(kl)
+
+    def get_config(self):
+        return {"rho": self.rho, "beta": self.beta}
+
+
+def ops_kl(rho, q):
+    return rho * ops.log(rho / q) + (1 - rho) * ops.log((1 - rho) / (1 - q))
+
+
+class MeanOverUnits(KLSparsity):
+    def __call__(self, activations):
+        return self.beta * ops.mean(ops_kl(self.rho, ops.mean(activations, axis=0)))
+
+
+class OtherDirection(KLSparsity):
+    def __call__(self, activations):
+        return self.beta * ops.sum(ops_kl(ops.mean(activations, axis=0), self.rho))
+
+
+class OneTerm(KLSparsity):
+    def __call__(self, activations):
+        return self.beta * ops.sum(self.rho * ops.log(self.rho / ops.mean(activations, axis=0)))
+
+
+class PerActivation(KLSparsity):
+    def __call__(self, activations):
+        return self.beta * ops.sum(ops_kl(self.rho, activations))
+
+
+class NoBeta(KLSparsity):
+    def __call__(self, activations):
+        return ops.sum(ops_kl(self.rho, ops.mean(activations, axis=0)))
+
+
+class Log10(KLSparsity):
+    def __call__(self, activations):
+        return super().__call__(activations) / np.log(10)
+
+
+class PerUnit(KLSparsity):  # forgets the sum: one divergence per unit
+    def __call__(self, activations):
+        return self.beta * ops_kl(self.rho, ops.mean(activations, axis=0))
+
+
+class NoGradient(KLSparsity):
+    def __call__(self, activations):
+        return self.beta * ops.stop_gradient(ops.sum(ops_kl(self.rho, ops.mean(activations, axis=0))))
+
+
+class NoConfig(keras.regularizers.Regularizer):
+    def __init__(self, rho, beta):
+        self.rho, self.beta = rho, beta
+
+    __call__ = KLSparsity.__call__
+
+
+class NoBetaInConfig(KLSparsity):
+    def get_config(self):
+        return {"rho": self.rho}
+
+
+class ScaffoldRegularizer(keras.regularizers.Regularizer):
+    def __init__(self, rho, beta):
+        raise NotImplementedError  # your code here
+
+    def __call__(self, activations):
+        raise NotImplementedError  # your code here
+
+    def get_config(self):
+        raise NotImplementedError  # your code here
+
+
+class ScaffoldCall(KLSparsity):
+    def __call__(self, activations):
+        raise NotImplementedError  # your code here
+
+
+@pytest.mark.parametrize("answer", [KLSparsity, cp.KLSparsity], ids=["solution", "reference"])
+def test_kl_sparsity_regularizer_right(answer):
+    verdict = ch06.check_kl_sparsity_regularizer(answer)
+    assert verdict.status == "correct", verdict.message
+    assert verdict.message == ch06.check_kl_sparsity_regularizer(KLSparsity).message  # nothing measured in it
+
+
+@pytest.mark.parametrize("answer", [ScaffoldRegularizer, ScaffoldCall, ..., None],
+                         ids=["scaffold", "scaffold-call", "ellipsis", "none"])
+def test_kl_sparsity_regularizer_unattempted(answer):
+    verdict = ch06.check_kl_sparsity_regularizer(answer)
+    assert verdict.status == "unattempted", verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (MeanOverUnits, "activations of shape (1, 8), your penalty is too small by a factor of 8"),
+        (OtherDirection, "the divergence taken in the other direction"),
+        (OneTerm, "only one of the divergence's two terms"),
+        (PerActivation, "takes the divergence of every single activation"),
+        (NoBeta, "beta=3.0 and activations of shape (1, 8), your penalty is too small by a factor of 3"),
+        (Log10, "too small by a factor of 2.3"),
+        (PerUnit, "returns shape (8,): a regulariser returns one number"),
+        (NoGradient, "no gradient flows back to the input"),
+        (NoConfig, "no get_config of its own"),
+        (NoBetaInConfig, "get_config() leaves out `beta`"),
+    ],
+    ids=["mean-over-units", "other-direction", "one-term", "per-activation", "no-beta", "log10", "per-unit",
+         "no-gradient", "no-config", "config-without-beta"],
+)
+def test_kl_sparsity_regularizer_wrong(answer, words):
+    verdict = ch06.check_kl_sparsity_regularizer(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ("KLSparsity", "Expected `KLSparsity(rho, beta)`"),
+        (lambda rho, beta: keras.layers.Dense(3), "Expected `KLSparsity(rho, beta)` to give a keras.regularizers"),
+        (lambda rho, beta: lambda activations: 0.0, "to give a keras.regularizers"),
+        (lambda rho: cp.KLSparsity(rho), "raised TypeError"),
+        (type("Raises", (KLSparsity,), {"__call__": raises}), "raised RuntimeError: out of memory"),
+        (type("ReturnsNone", (KLSparsity,), {"__call__": lambda self, a: None}), "did you forget `return`"),
+        (type("ReturnsText", (KLSparsity,), {"__call__": lambda self, a: "kl"}), "tensor of numbers"),
+        (type("ReturnsNaN", (KLSparsity,), {"__call__": lambda self, a: ops.sum(a) * np.nan}), "NaN"),
+    ],
+    ids=["string", "layer", "function", "no-beta-argument", "raises", "none", "text", "nan"],
+)
+def test_kl_sparsity_regularizer_odd_answers(answer, words):
+    verdict = ch06.check_kl_sparsity_regularizer(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
 # Exercise 6.4: a sparse code at a chosen activity, measured on the checker's digits
 
 RNG = np.random.default_rng(64)
@@ -173,8 +251,8 @@ HELD_OUT = RNG.uniform(size=(200, 28, 28)).astype("float32")
 
 
 @pytest.fixture
-def held_out(monkeypatch):
-    monkeypatch.setattr(ch06, "held_out_digits", lambda: HELD_OUT)
+def held_out(checker_digits):
+    checker_digits.set("test", HELD_OUT)
 
 
 class Answer:

@@ -1,23 +1,228 @@
 """Checkers for the exercises of Chapter 6 (sparse autoencoders)."""
 
-import math
-import numbers
+import inspect
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
-from companion.exercises._measure import Target, encode, held_out_mnist, not_a_model, reconstruct, verdict_on
+from companion.exercises._build_it import call_layer, check_gradients, check_short_training, describe_difference, passed
+from companion.exercises._measure import Target, encode, held_out_digits, not_a_model, pixel_mse, reconstruct, verdict_on
 from companion.exercises._verdict import (
-    call_for_number,
+    SealedLetters,
     check_letters,
     check_number,
     check_prediction,
     checker,
-    correct,
     end_check,
+    is_empty_function,
+    is_unattempted,
+    learner_code,
     shown,
+    unattempted,
+    validate_measurement,
     wrong,
 )
+
+# Exercise 6.1: the learner writes the KL sparsity penalty as a Keras regulariser. The checker
+# builds it with two pairs (rho, beta), compares its value with cp.KLSparsity's on random sigmoid
+# activations of four shapes (a batch of one, and activations of rank 3), its gradient with
+# respect to the activations, the config round trip, and trains a small autoencoder with it as
+# the code's activity regulariser: the code's mean activation must come near rho.
+BUILD_SIGNATURE = "KLSparsity(rho, beta)"
+_SETTINGS = ((0.05, 1.0), (0.2, 3.0))
+_SHAPES = ((1, 8), (32, 16), (7, 3), (6, 4, 5))
+# The toy problem of the training run: 512 random points in [0, 1]^16 through a code of 8 sigmoid
+# units, Adam at 0.01, batches of 32. In 4 epochs the reference with rho = 0.1 and beta = 1 brings
+# the code's mean activation to 0.095-0.105; without the penalty it stays at 0.3-0.45.
+_TOY_RHO = 0.1
+_TOY_BETA = 1.0
+_TOY_EPOCHS = 4
+_TOY_DISTANCE = 0.02  # the mean activation's largest accepted distance from rho
+_TOY_SEED = 6
+
+
+def _kl(rho, q):
+    return rho * np.log(rho / q) + (1 - rho) * np.log((1 - rho) / (1 - q))
+
+
+def _activations(shape, seed):
+    """Random sigmoid activations, in (0.01, 0.99)."""
+    logits = np.random.default_rng(seed).normal(-1.0, 1.5, size=shape)
+    return (1 / (1 + np.exp(-np.clip(logits, -4.5, 4.5)))).astype("float32")
+
+
+def _build_regularizer(answer, rho, beta):
+    """The learner's regulariser, ``answer(rho=rho, beta=beta)``; ends the check when it cannot be built."""
+    if is_unattempted(answer):
+        end_check(unattempted(f"write `{BUILD_SIGNATURE}`, run its cell, then pass it to the checker."))
+    if not callable(answer):
+        end_check(wrong(f"Expected `{BUILD_SIGNATURE}`: a class. Received: {shown(answer)} of type "
+                        f"{type(answer).__name__}."))
+    if not inspect.isclass(answer) and is_empty_function(answer):
+        end_check(unattempted(f"the body of `{BUILD_SIGNATURE}` is still empty: write it, then run the check."))
+    with learner_code(f"building KLSparsity(rho={rho}, beta={beta})"):
+        regularizer = answer(rho=rho, beta=beta)
+    if not isinstance(regularizer, keras.regularizers.Regularizer):
+        end_check(wrong(f"Expected `{BUILD_SIGNATURE}` to give a keras.regularizers.Regularizer, which Keras "
+                        f"accepts as an activity_regularizer. Received: {shown(regularizer)} of type "
+                        f"{type(regularizer).__name__}."))
+    return regularizer
+
+
+def _penalty(regularizer, activations, doing):
+    """The learner's penalty on ``activations`` (passed as a tensor, as Keras does), as one float."""
+    with learner_code(doing):
+        value = regularizer(keras.ops.convert_to_tensor(activations))
+    if value is None:
+        end_check(wrong(f"{doing} gave None: did you forget `return`?"))
+    with learner_code(f"reading what {doing.removeprefix('calling ')} returned"):
+        array = np.asarray(keras.ops.convert_to_numpy(value))
+    if array.dtype.kind not in "iuf":
+        end_check(wrong(f"Expected your regulariser to return a tensor of numbers. Received: {shown(value)}."))
+    if array.size != 1:
+        end_check(wrong(f"{doing} returns shape {array.shape}: a regulariser returns one number, which Keras "
+                        "adds to the loss."))
+    return float(array.reshape(-1)[0])
+
+
+@checker
+def check_kl_sparsity_regularizer(answer):
+    """Exercise 6.1: the KL sparsity penalty written as a Keras regulariser by the learner.
+
+    ``answer`` is a ``keras.regularizers.Regularizer`` subclass called as
+    ``KLSparsity(rho, beta)``; called on a batch of sigmoid activations, it
+    returns ``beta`` times the sum over the units of the divergence between
+    ``rho`` and the unit's mean activation over the batch. The checker builds
+    it with two pairs of arguments and tests it against
+    :class:`companion.KLSparsity`: its value on activations of four shapes,
+    its gradient with respect to them, ``from_config(get_config())``, and a
+    short training run of a small autoencoder with it as the code's activity
+    regulariser, whose code's mean activation must come near ``rho``.
+
+    Args:
+        answer: the learner's class.
+
+    Returns:
+        Verdict: what differs, measured, when something does.
+    """
+    from companion.sparse import KLSparsity  # the reference; the module imports Keras
+
+    for rho, beta in _SETTINGS:
+        regularizer = _build_regularizer(answer, rho, beta)
+        reference = KLSparsity(rho, beta)
+        for number, shape in enumerate(_SHAPES):
+            activations = _activations(shape, seed=number)
+            where = f"with rho={rho}, beta={beta} and activations of shape {shape}"
+            got = _penalty(regularizer, activations, f"calling your regulariser on activations of shape {shape}")
+            expected = float(keras.ops.convert_to_numpy(reference(activations)))
+            _require_penalty(got, expected, activations, rho, beta, where)
+        _require_gradient(regularizer, reference, activations, rho, beta)
+        _require_config(regularizer, activations, rho, beta)
+    _require_training(answer)
+    return passed("your KLSparsity", [
+        "the reference's penalty on activations of 4 shapes, for two pairs (rho, beta)",
+        "its gradient with respect to the activations",
+        "from_config(get_config()) rebuilds it",
+        "as a code's activity regulariser, it brings the mean activation to rho on a toy problem",
+    ])
+
+
+def _require_penalty(got, expected, activations, rho, beta, where):
+    """End the check unless the learner's penalty is the reference's, naming the kind of mistake when it is known."""
+    if describe_difference(got, expected, rtol=1e-4, atol=1e-6) is None:
+        return
+    flat = activations.reshape(len(activations), -1).astype("float64")
+    mean = flat.mean(axis=0)
+    known = [
+        (beta * _kl(mean, rho).sum(), "your penalty is the divergence taken in the other direction, from the "
+         "units' mean activations to rho, where the penalty measures it from rho"),
+        (beta * (rho * np.log(rho / mean)).sum(), "your penalty has only one of the divergence's two terms: "
+         "the one for a unit being on; a Bernoulli divergence also counts the unit being off"),
+        (beta * _kl(rho, flat).sum(), "your penalty takes the divergence of every single activation; the "
+         "penalty compares each unit's mean activation over the batch with rho"),
+        (beta * _kl(rho, flat).mean(axis=0).sum(), "your penalty averages the divergences of single "
+         "activations; the penalty compares each unit's mean activation over the batch with rho"),
+    ]
+    if len(activations) > 1:  # with one example, the mean is the example itself
+        for value, sentence in known:
+            if describe_difference(got, value, rtol=1e-4, atol=1e-6) is None:
+                end_check(wrong(f"{where}, {sentence}."))
+    else:
+        for value, sentence in known[:2]:
+            if describe_difference(got, value, rtol=1e-4, atol=1e-6) is None:
+                end_check(wrong(f"{where}, {sentence}."))
+    difference = describe_difference(got, expected, rtol=1e-4, atol=1e-6, what="your penalty")
+    end_check(wrong(f"{where}, {difference}."))
+
+
+class _Penalty(keras.layers.Layer):
+    """A regulariser as a layer, so that the harness can differentiate it: ``call`` returns its value."""
+
+    def __init__(self, regularizer, **kwargs):
+        super().__init__(**kwargs)
+        self.penalty = regularizer
+
+    def call(self, inputs):
+        return keras.ops.reshape(self.penalty(inputs), (1,))
+
+
+def _require_gradient(regularizer, reference, activations, rho, beta):
+    """End the check unless the gradient with respect to the activations is the reference's."""
+    check_gradients(_Penalty(regularizer), activations, reference=_Penalty(reference), wrt_inputs=True,
+                    what=f"your regulariser (rho={rho}, beta={beta})")
+
+
+def _require_config(regularizer, activations, rho, beta):
+    """End the check unless ``from_config(get_config())`` gives a regulariser with the same arguments and values."""
+    cls = type(regularizer)
+    own = {name for klass in cls.__mro__ if not klass.__module__.startswith("keras") for name in vars(klass)}
+    if "get_config" not in own:
+        end_check(wrong("your regulariser has no get_config of its own, so Keras cannot save it with a model "
+                        "nor rebuild it (config does not round-trip)."))
+    with learner_code("calling get_config() of your regulariser"):
+        config = regularizer.get_config()
+    if not isinstance(config, dict):
+        end_check(wrong(f"get_config() of your regulariser must return a dict. Received: {shown(config)}."))
+    missing = [name for name in ("rho", "beta") if name not in config]
+    if missing:
+        end_check(wrong(f"config does not round-trip: get_config() leaves out {' and '.join(f'`{name}`' for name in missing)}."))
+    with learner_code("rebuilding your regulariser with from_config(get_config())"):
+        clone = cls.from_config(dict(config))
+    doing = f"calling the rebuilt regulariser on activations of shape {activations.shape}"
+    got = _penalty(clone, activations, doing)
+    original = _penalty(regularizer, activations, f"calling your regulariser on activations of shape "
+                                                  f"{activations.shape}")
+    difference = describe_difference(got, original, what="the rebuilt regulariser's penalty")
+    if difference is not None:
+        end_check(wrong(f"config does not round-trip (rho={rho}, beta={beta}): "
+                        f"{difference.replace('reference', 'original')}."))
+
+
+def toy_data():
+    """Exercise 6.1's toy problem: 512 points uniform in [0, 1]^16, float32."""
+    return np.random.default_rng(3).uniform(size=(512, 16)).astype("float32")
+
+
+def _require_training(answer):
+    """End the check unless the regulariser, on a small autoencoder's code, brings its mean activation near rho."""
+    x = toy_data()
+    regularizer = _build_regularizer(answer, _TOY_RHO, _TOY_BETA)
+    keras.utils.set_random_seed(_TOY_SEED)  # the same initial weights and batches on every run
+    with learner_code("building a small autoencoder with your regulariser on its code"):
+        inputs = keras.Input((x.shape[1],))
+        codes = keras.layers.Dense(8, activation="sigmoid", activity_regularizer=regularizer, name="code")(inputs)
+        outputs = keras.layers.Dense(x.shape[1], activation="sigmoid")(codes)
+        model = keras.Model(inputs, outputs)
+        encoder = keras.Model(inputs, codes)
+
+    def distance(trained):
+        return abs(float(np.mean(call_layer(encoder, x, what="the trained encoder"))) - _TOY_RHO)
+
+    check_short_training(model, x, loss="mse", epochs=_TOY_EPOCHS, batch_size=32, learning_rate=0.01,
+                         target=_TOY_DISTANCE, measure=distance, name="code's distance from rho in mean activation",
+                         digits=3, what=f"a small autoencoder with KLSparsity(rho={_TOY_RHO}, beta={_TOY_BETA}) on its code")
+
 
 # Exercise 6.4: a sparse code whose measured activity is the one asked for
 ACTIVITY_TARGET = 0.1  # the mean activation asked for: twice the chapter's rho, so its model does not pass
@@ -33,28 +238,25 @@ HALVING_CHOICES = {
 }
 _HALVING_BAND = 0.05  # a change of less than 5% counts as "about the same"
 
-_TRUE_STATEMENTS = frozenset("bce")
+STATEMENT_LETTERS = "abcde"
+_TRUE_STATEMENTS = SealedLetters("ch06.statements", "c509697bddb612cff76706fe32ed412eb2227806eb2f98f3a4664c777fd3c673")
 _REREAD = ("The KL sparsity penalty", "Measuring sparsity")  # the sections the statements test
 _STATEMENT_EXPLANATIONS = {
-    "a": "(a) is false: the penalty is on each unit's mean over the batch, so a unit "
+    "a": "the penalty is on each unit's mean over the batch, so a unit "
     "may fire strongly for a few images as long as it is quiet on average.",
-    "b": "(b) is true: KL(rho || q) is zero only at q = rho and grows on both sides.",
-    "c": "(c) is true: with a larger beta the mean activations move closer to rho, and "
+    "b": "KL(rho || q) is zero only at q = rho and grows on both sides.",
+    "c": "with a larger beta the mean activations move closer to rho, and "
     "the reconstruction error rises; the chapter measures both.",
-    "d": "(d) is false: the KL penalty needs activations in (0, 1) to read them as "
+    "d": "the KL penalty needs activations in (0, 1) to read them as "
     "firing probabilities; with ReLU codes use an L1 penalty instead.",
-    "e": "(e) is true: sparsity, not the number of units, limits what the code can "
+    "e": "sparsity, not the number of units, limits what the code can "
     "hold, so the code can have more units than a dense code would need.",
 }
 
 
-def _kl(rho, q):
-    return rho * np.log(rho / q) + (1 - rho) * np.log((1 - rho) / (1 - q))
-
-
 @checker
 def check_kl_value(answer):
-    """Exercise 6.1: KL(0.05 || 0.2) in nats.
+    """Exercise 6.2: KL(0.05 || 0.2) in nats.
 
     Args:
         answer: the learner's number.
@@ -73,38 +275,6 @@ def check_kl_value(answer):
 
 
 @checker
-def check_kl_sparsity(kl_sparsity):
-    """Exercise 6.2: ``kl_sparsity(activations, rho)`` in NumPy.
-
-    Returns ``sum_j KL(rho || rho_hat_j)`` where ``rho_hat_j`` is the mean of
-    column ``j`` of ``activations`` (rows are examples).
-
-    Args:
-        kl_sparsity: the learner's function.
-
-    Returns:
-        Verdict.
-    """
-    activations = np.random.default_rng(6).uniform(0.01, 0.6, size=(40, 12))
-    rho = 0.05
-    signature = "kl_sparsity(activations, rho)"
-    value, verdict = call_for_number(kl_sparsity, signature, (activations.copy(), rho))
-    if verdict is not None:
-        return verdict
-    rho_hat = activations.mean(axis=0)
-    if np.isclose(value, _kl(rho, rho_hat).sum()):
-        return correct("the sum over units of KL(rho || mean activation).")
-    if np.isclose(value, _kl(rho, activations).sum()) or np.isclose(value, _kl(rho, activations).mean(axis=0).sum()):
-        return wrong("average the activations over the batch first (axis=0), then take KL of the means.")
-    if np.isclose(value, _kl(rho_hat, rho).sum()):
-        return wrong("the arguments are swapped: KL(rho || rho_hat) puts the target rho first.")
-    if np.isclose(value, _kl(rho, rho_hat).mean()):
-        return wrong("sum the divergences over the units instead of averaging them.")
-    return wrong("first average each unit's activations over the batch: that is rho_hat. Then take "
-                 "KL(rho || rho_hat) of each unit, as in the chapter, and add them up.")
-
-
-@checker
 def check_sparsity_statements(answer):
     """Exercise 6.3: which statements (a)-(e) about sparse autoencoders are true.
 
@@ -114,7 +284,7 @@ def check_sparsity_statements(answer):
     Returns:
         Verdict.
     """
-    return check_letters(answer, "abcde", _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
+    return check_letters(answer, STATEMENT_LETTERS, _TRUE_STATEMENTS, _STATEMENT_EXPLANATIONS, _REREAD)
 
 
 @dataclass(frozen=True)
@@ -139,12 +309,6 @@ class _Between:
         return f"your {self.name}: {self.value:.3f}; needed: between {self.low:.3f} and {self.high:.3f}"
 
 
-def held_out_digits():
-    """The checker's own test digits for Exercise 6.4, shape ``(2000, 28, 28)`` in [0, 1]."""
-    images, _ = held_out_mnist(ACTIVITY_TEST_IMAGES)
-    return images
-
-
 @checker
 def check_activity_target(model):
     """Exercise 6.4: a sparse autoencoder whose mean activation is within 20% of 0.1, with a test MSE under 0.06.
@@ -162,7 +326,7 @@ def check_activity_target(model):
     verdict = not_a_model(model, "a sparse autoencoder with a sigmoid code", needs=("encoder",))
     if verdict is not None:
         return verdict
-    images = held_out_digits()
+    images, _ = held_out_digits(ACTIVITY_TEST_IMAGES)
     reconstructions = reconstruct(model, images)
     codes = encode(model.encoder, images)
     if codes.min() < 0 or codes.max() > 1:
@@ -170,7 +334,7 @@ def check_activity_target(model):
                         f"from {codes.min():.3g} to {codes.max():.3g}. Build the model with "
                         "cp.build_sparse_autoencoder, whose code is a sigmoid."))
     activity = float(codes.mean())
-    mse = float(np.mean((images.reshape(len(images), -1) - reconstructions) ** 2))
+    mse = pixel_mse(images, reconstructions)
     low, high = ACTIVITY_TARGET * (1 - ACTIVITY_TOLERANCE), ACTIVITY_TARGET * (1 + ACTIVITY_TOLERANCE)
     targets = [
         _Between("mean activation", activity, low, high),
@@ -205,10 +369,6 @@ def halving_k_outcome(error_k, error_half_k):
     return "c" if ratio < 1 - _HALVING_BAND else "b"
 
 
-def _is_error(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-
-
 @checker
 def check_halving_k_prediction(answer, error_k, error_half_k):
     """Exercise 6.5: the prediction of what halving k does to a TopK autoencoder's test error.
@@ -221,9 +381,8 @@ def check_halving_k_prediction(answer, error_k, error_half_k):
     Returns:
         Verdict.
     """
-    if not (_is_error(error_k) and _is_error(error_half_k)):
-        return wrong("run the experiment's cell first: it measures error_k and error_half_k, two test errors "
-                     f"> 0. Received: {shown(error_k)} and {shown(error_half_k)}.")
+    error_k = validate_measurement(error_k, "error_k", expected="a test error > 0", low=1e-12)
+    error_half_k = validate_measurement(error_half_k, "error_half_k", expected="a test error > 0", low=1e-12)
     measured = (f"Measured test MSE per pixel: {error_k:.4f} with k active units, {error_half_k:.4f} with half "
                 f"as many ({error_half_k / error_k - 1:+.0%}). Each image is drawn with fewer patterns, "
                 "so it is drawn less exactly.")

@@ -355,7 +355,8 @@ def test_the_leak_finder_finds_each_kind_of_leak():
     assert leaks(name, 0, Verdict("wrong", "compute codes @ kernel.T + bias (no activation).")), "code"
     assert leaks("ch09.check_hidden_beta", 1, Verdict("wrong", "it is 784/32: the ratio")), "expression"
     assert leaks("ch09.check_hidden_beta", 1, Verdict("wrong", "try about 24.5")), "number"
-    assert leaks("ch09.check_elbo_bound", 0, Verdict("wrong", "write \u221280 \u2212 25")), "typographic minus"
+    assert leaks("ch08.check_transpose_output_size", 0, Verdict("wrong", "write (7 \u2212 1) \u00d7 2 + 3")), \
+        "typographic minus and times"
     assert not leaks("ch09.check_hidden_beta", 1, Verdict("wrong", "your value is 784 times too small; 1 is not it"))
     statements = next(key for key in CHECKERS if isinstance(right_letters(key), frozenset))
     true = sorted(right_letters(statements))

@@ -323,6 +323,19 @@ class DropsScale(MyDense):
         return {**keras.layers.Layer.get_config(self), "units": self.units}
 
 
+class BuiltFromItsConfig(MyDense):
+    """Its config holds a recipe, not the arguments of __init__: its own from_config reads it."""
+
+    def get_config(self):
+        return {**keras.layers.Layer.get_config(self), "recipe": [self.units, self.scale]}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        units, scale = config.pop("recipe")
+        return cls(units, scale, **config)
+
+
 class SwappedOrder(MyDense):
     def build(self, input_shape):
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
@@ -340,6 +353,7 @@ class BlocksInputGradient(MyDense):
     (lambda units: MyDense(units, scale=-1.0), "wrong", "the output has its sign flipped."),
     (lambda units: MyDense(units + 1), "wrong", "holds 6 numbers more in its weights than the reference"),
     (NoUnits, "wrong", "config does not round-trip: get_config() leaves out `units`"),
+    (BuiltFromItsConfig, "correct", "passes every check"),
     (lambda units: DropsScale(units, scale=1.0 + 1e-9), "correct", "passes"),
     (BlocksInputGradient, "wrong", "no gradient flows back to the input"),
     (..., "unattempted", "write `MyDense(units)`"),

@@ -554,6 +554,11 @@ def _init_parameters(cls):
     return ([p.name for p in usable if p.default is p.empty], [p.name for p in usable if p.default is not p.empty])
 
 
+def _own_from_config(cls):
+    """True when a class of the learner's (not Keras') defines ``from_config``: Keras' passes the config to ``__init__``."""
+    return any("from_config" in vars(klass) for klass in cls.__mro__ if not klass.__module__.startswith("keras"))
+
+
 def _listed_names(names):
     names = [f"`{name}`" for name in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
@@ -574,8 +579,10 @@ def check_config_round_trip(layer, inputs, *, what="your layer"):
     Ends the check:
         unattempted for the scaffold's ``raise NotImplementedError`` in
         ``get_config``; wrong for "config does not round-trip: get_config()
-        leaves out `code_size`", another config after the round trip, weights
-        of other shapes, or other outputs.
+        leaves out `code_size`" (an argument of ``__init__``, when the class
+        leaves ``from_config`` to Keras, which passes the config to
+        ``__init__``), another config after the round trip, weights of other
+        shapes, or other outputs.
     """
     cls = type(layer)
     own_class = not cls.__module__.startswith("keras")
@@ -588,6 +595,8 @@ def check_config_round_trip(layer, inputs, *, what="your layer"):
     if not isinstance(config, dict):
         end_check(wrong(f"get_config() of {what} must return a dict. Received: {shown(config)}."))
     required, optional = _init_parameters(cls) if own_class else ([], [])
+    if _own_from_config(cls):  # it rebuilds the layer from its config itself: the config need not list them
+        required, optional = [], []
     missing = [name for name in required if name not in config]
     if missing:
         end_check(wrong(f"config does not round-trip: get_config() leaves out {_listed_names(missing)}, an "

@@ -336,6 +336,15 @@ class BuiltFromItsConfig(MyDense):
         return cls(units, scale, **config)
 
 
+class ForgetsUnits(BuiltFromItsConfig):
+    def get_config(self):
+        return {**keras.layers.Layer.get_config(self), "scale": self.scale}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
 class SwappedOrder(MyDense):
     def build(self, input_shape):
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
@@ -354,6 +363,8 @@ class BlocksInputGradient(MyDense):
     (lambda units: MyDense(units + 1), "wrong", "holds 6 numbers more in its weights than the reference"),
     (NoUnits, "wrong", "config does not round-trip: get_config() leaves out `units`"),
     (BuiltFromItsConfig, "correct", "passes every check"),
+    (ForgetsUnits, "wrong", "with from_config(get_config()) raised TypeError: MyDense.__init__() missing 1 required "
+                            "positional argument: 'units'. get_config() leaves out `units`, an argument of __init__."),
     (lambda units: DropsScale(units, scale=1.0 + 1e-9), "correct", "passes"),
     (BlocksInputGradient, "wrong", "no gradient flows back to the input"),
     (..., "unattempted", "write `MyDense(units)`"),

@@ -595,13 +595,11 @@ def check_config_round_trip(layer, inputs, *, what="your layer"):
     if not isinstance(config, dict):
         end_check(wrong(f"get_config() of {what} must return a dict. Received: {shown(config)}."))
     required, optional = _init_parameters(cls) if own_class else ([], [])
-    if _own_from_config(cls):  # it rebuilds the layer from its config itself: the config need not list them
-        required, optional = [], []
     missing = [name for name in required if name not in config]
-    if missing:
-        end_check(wrong(f"config does not round-trip: get_config() leaves out {_listed_names(missing)}, an "
-                        "argument of __init__."))
-    with learner_code(f"rebuilding {what} with from_config(get_config())"):
+    left_out = f"get_config() leaves out {_listed_names(missing)}, an argument of __init__." if missing else ""
+    if missing and not _own_from_config(cls):  # Keras' from_config passes the config to __init__
+        end_check(wrong(f"config does not round-trip: {left_out}"))
+    with learner_code(f"rebuilding {what} with from_config(get_config())", left_out):
         clone = cls.from_config(copy.deepcopy(config))  # Keras' from_config may pop keys from its argument
     with learner_code(f"calling get_config() of the rebuilt {what.removeprefix('your ')}"):
         clone_config = clone.get_config()

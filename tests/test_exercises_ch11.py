@@ -7,27 +7,134 @@ from sklearn.metrics import roc_auc_score
 import companion as cp
 from companion.exercises import ch11
 
-# --- 11.1 AUROC by hand ---
+# --- 11.1 the detector written by the learner ---
+
+import keras  # noqa: E402
 
 
-@pytest.mark.parametrize(
-    "answer, status, hint",
-    [
-        (5 / 6, "correct", "5/6"),
-        (0.833, "correct", "5/6"),
-        (1 / 6, "wrong", "anomaly does"),
-        (5, "wrong", "divide"),
-        (2 / 3, "wrong", "5 of the 6"),
-        (0.5, "wrong", "Check the formula"),
-        ("0.83", "wrong", "Expected a number"),
-        (float("nan"), "wrong", "finite"),
-        (..., "unattempted", "replace"),
-        (None, "unattempted", "replace"),
-    ],
-)
-def test_auroc_by_hand(answer, status, hint):
-    verdict = ch11.check_auroc_by_hand(answer)
-    assert verdict.status == status and hint in verdict.message, verdict.message
+class Detector:
+    """A learner's AnomalyDetector, right."""
+
+    def __init__(self, autoencoder, fpr=0.05):
+        self.autoencoder, self.fpr, self.threshold = autoencoder, fpr, None
+
+    def scores(self, images):
+        ops = keras.ops
+        images = ops.convert_to_tensor(images, "float32")
+        errors = ops.square(images - self.autoencoder(images))
+        return ops.sum(ops.reshape(errors, (ops.shape(images)[0], -1)), axis=1)
+
+    def fit(self, normal_images):
+        scores = np.sort(keras.ops.convert_to_numpy(self.scores(normal_images)))
+        self.threshold = scores[len(scores) - int(np.floor(self.fpr * len(scores))) - 1]
+        return self
+
+    def flag(self, images):
+        return keras.ops.convert_to_numpy(self.scores(images)) > self.threshold
+
+
+def test_detector_accepts_the_solution_and_the_package_functions():
+    verdict = ch11.check_anomaly_detector(Detector)
+    assert verdict.status == "correct", verdict.message
+
+    class WithPackage(Detector):
+        def scores(self, images):
+            return cp.anomaly_scores(self.autoencoder, images)
+
+        def fit(self, normal_images):
+            self.threshold = cp.threshold_at_fpr(self.scores(normal_images), self.fpr)
+
+    assert ch11.check_anomaly_detector(WithPackage).status == "correct"
+
+
+class MeanScore(Detector):
+    def scores(self, images):
+        return keras.ops.mean(keras.ops.reshape(keras.ops.square(keras.ops.subtract(images, self.autoencoder(images))),
+                                                (len(images), -1)), axis=1)
+
+
+class BatchScore(Detector):
+    def scores(self, images):
+        return keras.ops.sum(keras.ops.square(keras.ops.subtract(images, self.autoencoder(images))))
+
+
+class PixelScore(Detector):
+    def scores(self, images):
+        return keras.ops.square(keras.ops.subtract(images, self.autoencoder(images)))
+
+
+class FlagsBelow(Detector):
+    def flag(self, images):
+        return keras.ops.convert_to_numpy(self.scores(images)) < self.threshold
+
+
+class LowQuantile(Detector):
+    def fit(self, normal_images):
+        self.threshold = np.quantile(keras.ops.convert_to_numpy(self.scores(normal_images)), self.fpr)
+
+
+class HighestScore(Detector):
+    def fit(self, normal_images):
+        self.threshold = np.max(keras.ops.convert_to_numpy(self.scores(normal_images)))
+
+
+class TooLow(Detector):
+    def fit(self, normal_images):
+        self.threshold = np.quantile(keras.ops.convert_to_numpy(self.scores(normal_images)), 0.8)
+
+
+class RefitsOnFlag(Detector):
+    def flag(self, images):
+        self.fit(images)
+        return super().flag(images)
+
+
+class NoFlag:
+    def __init__(self, autoencoder, fpr):
+        pass
+
+    def scores(self, images):
+        return np.zeros(len(images))
+
+    def fit(self, images):
+        pass
+
+
+@pytest.mark.parametrize("answer, words", [
+    (MeanScore, "with images of shape (7, 784), the score of each image is too small by a factor of 784"),
+    (BatchScore, "returns one number: one score per batch instead of per image (7)"),
+    (PixelScore, "one score per pixel"),
+    (FlagsBelow, "flags 89.5% of them: you flag the normal images"),
+    (LowQuantile, "flags 90.0% of them: you flag the normal images"),
+    (HighestScore, "flags 0.0% of them, where 10% were allowed: the threshold is higher than it needs to be"),
+    (TooLow, "flags 20.0% of them, more than the 10% false positives allowed"),
+    (RefitsOnFlag, "does flag choose its threshold again on the images it is given"),
+    (NoFlag, "has no method `flag`"),
+    (lambda autoencoder: None, "raised TypeError"),
+    ("AnomalyDetector", "Expected the class `AnomalyDetector`"),
+], ids=["mean", "per batch", "per pixel", "flags below", "low quantile", "highest score", "too many",
+        "refits", "no flag", "one argument", "text"])
+def test_detector_names_what_differs(answer, words):
+    verdict = ch11.check_anomaly_detector(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+class Scaffold:
+    def __init__(self, autoencoder, fpr=0.05):
+        raise NotImplementedError  # your code here
+
+
+class ScoresLeft(Detector):
+    def scores(self, images):
+        raise NotImplementedError  # your code here
+
+
+@pytest.mark.parametrize("answer, words", [(..., "write `AnomalyDetector(autoencoder, fpr)`"),
+                                           (Scaffold, "reached `raise NotImplementedError`"),
+                                           (ScoresLeft, "replace `raise NotImplementedError`")])
+def test_detector_unattempted(answer, words):
+    verdict = ch11.check_anomaly_detector(answer)
+    assert verdict.status == "unattempted" and words in verdict.message, verdict.message
 
 
 # --- 11.2 AUROC from pairs ---
@@ -115,7 +222,7 @@ def held_out(monkeypatch):
     images = rng.uniform(size=(200, 28, 28)).astype("float32")
     zeros = labels == 0
     images[zeros] = np.clip(PATTERN + 0.05 * rng.normal(size=(zeros.sum(), 28, 28)), 0, 1)
-    monkeypatch.setattr(ch11, "held_out_digits", lambda: (images, labels))
+    monkeypatch.setattr(ch11, "detector_test_digits", lambda: (images, labels))
     return images, labels
 
 
@@ -208,7 +315,7 @@ def test_fashion_pca_outcome_follows_the_measurement(auroc, outcome):
 
 
 @pytest.mark.parametrize(
-    "prediction, auroc, status, words",
+    "answer, auroc, status, words",
     [
         ("c", 0.97, "correct", "your prediction held: (c) It flags the digits"),
         ("a", 0.97, "wrong", "your prediction (a) did not hold. What happened: (c)"),
@@ -218,6 +325,17 @@ def test_fashion_pca_outcome_follows_the_measurement(auroc, outcome):
         (None, 0.97, "unattempted", "write your prediction first"),
     ],
 )
-def test_fashion_pca_prediction(prediction, auroc, status, words):
-    verdict = ch11.check_fashion_pca_prediction(prediction, auroc)
+def test_fashion_pca_prediction(answer, auroc, status, words):
+    verdict = ch11.check_fashion_pca_prediction(answer, auroc)
     assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_fashion_pca_prediction_asks_for_the_measurement():
+    verdict = ch11.check_fashion_pca_prediction("c", None)
+    assert verdict.status == "wrong" and "pass `pca_auroc`" in verdict.message, verdict.message
+
+
+def test_statements_key_is_sealed():
+    assert isinstance(ch11._TRUE_STATEMENTS, ch11.SealedLetters)
+    verdict = ch11.check_threshold_statements("bd")
+    assert "(a) is false: the AUROC" in verdict.message and "(d) is true: a likelihood" in verdict.message

@@ -596,7 +596,8 @@ def check_config_round_trip(layer, inputs, *, what="your layer"):
         end_check(wrong(f"get_config() of {what} must return a dict. Received: {shown(config)}."))
     required, optional = _init_parameters(cls) if own_class else ([], [])
     missing = [name for name in required if name not in config]
-    left_out = f"get_config() leaves out {_listed_names(missing)}, an argument of __init__." if missing else ""
+    arguments = "an argument" if len(missing) == 1 else "arguments"
+    left_out = f"get_config() leaves out {_listed_names(missing)}, {arguments} of __init__." if missing else ""
     if missing and not _own_from_config(cls):  # Keras' from_config passes the config to __init__
         end_check(wrong(f"config does not round-trip: {left_out}"))
     with learner_code(f"rebuilding {what} with from_config(get_config())", left_out):

@@ -126,7 +126,7 @@ def check_precision_at_k(answer):
     for seed, (n, dim, classes, k) in enumerate(_PRECISION_CASES):
         codes, labels = _precision_data(n, dim, classes, seed)
         result, signature = _learner_precision(answer, codes, labels, k)
-        if np.ndim(result) == 1 and np.size(result) == n:
+        if isinstance(result, np.ndarray) and result.ndim == 1 and result.size == n:
             end_check(wrong(f"{signature} returns one value per query ({n}): the score is their mean, one number."))
         value = read_number(result, signature)
         expected = precision_at_k(codes, labels, k=k)

@@ -84,7 +84,9 @@ def check_sampling(answer):
     call_layer(twin, inputs)
     noise = (call_layer(twin, inputs) - inputs[0]) / np.exp(0.5 * inputs[1])  # the draw of a second call
     learner = build(answer, SAMPLING_SIGNATURE, seed=_SEED)
-    check_gradients(learner, inputs, reference=_fixed_noise_sampling(noise), wrt_inputs=True,
+    reference = _fixed_noise_sampling(noise)
+    reference(inputs)  # built, as JAX's stateless call needs
+    check_gradients(learner, inputs, reference=reference, wrt_inputs=True,
                     what="your layer (input 0: z_mean, input 1: z_log_var)")
     check_dtype(build(answer, SAMPLING_SIGNATURE, seed=_SEED, dtype="float16"), inputs)
     fresh = build(answer, SAMPLING_SIGNATURE, seed=_SEED)
@@ -301,8 +303,11 @@ def toy_images(n=512, seed=7):
 
 def toy_negative_elbo(vae, images):
     """The negative ELBO of ``images`` under ``vae``, in nats per image: closed-form KL, the mean code."""
-    mean, log_var = (np.asarray(part, dtype="float64") for part in vae.encoder(images))
-    decoded = np.clip(np.asarray(vae.decoder(mean.astype("float32")), dtype="float64"), 1e-7, 1 - 1e-7)
+    import keras  # the package imports Keras already
+
+    mean, log_var = (np.asarray(keras.ops.convert_to_numpy(part), dtype="float64") for part in vae.encoder(images))
+    decoded = keras.ops.convert_to_numpy(vae.decoder(mean.astype("float32")))
+    decoded = np.clip(np.asarray(decoded, dtype="float64"), 1e-7, 1 - 1e-7)
     flat, pixels = decoded.reshape(len(images), -1), images.reshape(len(images), -1)
     reconstruction = -np.sum(pixels * np.log(flat) + (1 - pixels) * np.log(1 - flat), axis=1)
     kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=1)

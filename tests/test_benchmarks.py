@@ -460,8 +460,7 @@ def test_committed_recipe_curves_are_labelled_with_the_recipes_as_written(result
 
 TEST_LOG = """\
 \x1b[32m==== 1502 passed, 12 skipped in 301.22s (0:05:01) ====\x1b[0m
-1610 passed in 88.10s (0:01:28)
-1610 passed, 1 skipped in 120.50s (0:02:00)
+1610 passed, 1 skipped in 88.10s (0:01:28)
 Executing 14 notebooks (0 already in the cache) on 2 cores
   executed 06_sparse_autoencoder.ipynb in 43 s
 notebooks/01_linear.ipynb: Executed notebook in 40.00 seconds
@@ -473,7 +472,7 @@ def test_the_test_command_log_gives_each_step_and_the_chapters_executed(timings)
     parsed = timings.parse_test_log(TEST_LOG)
     assert [step["step"] for step in parsed["steps"]] == list(timings.TEST_STEPS)
     assert parsed["steps"][0] == {"step": timings.TEST_STEPS[0], "passed": 1502, "skipped": 12, "seconds": 301.22}
-    assert parsed["steps"][2]["skipped"] == 1 and parsed["steps"][3]["passed"] == 31
+    assert parsed["steps"][1]["skipped"] == 1 and parsed["steps"][2]["passed"] == 31
     assert parsed["notebooks_executed"] == 14
     assert parsed["executed_again_by_the_build"] == ["01_linear"]
 
@@ -485,3 +484,10 @@ def test_the_readme_shows_the_test_commands_last_measurement(results):
     assert shown == results.readme_test_command(results.read_json(results.TIMINGS_JSON)), (
         "the README's measurement of the test command is not timings.json's: "
         "run benchmarks/timings.py --only test-command, which writes both")
+
+
+def test_the_pytorch_tier_is_reported_with_its_counts_or_as_not_run(results):
+    assert "not been run on PyTorch" in results.torch_tier_text({"measurements": {}})
+    entry = {"seconds": [200.0], "passed": 1700, "skipped": 2, "date": "2026-12-06T22:00:00+00:00", "commit": "abc1234"}
+    text = results.torch_tier_text({"measurements": {"torch_tier": entry}})
+    assert "1,700 passed, 2 skipped, 0 failed" in text and "3 min 20 s" in text and "abc1234" in text

@@ -7,6 +7,12 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
+# Chromium (Debian's package) installs while pip works: both mostly wait on downloads.
+if [ "${1:-}" = "--with-browser" ]; then
+  bash scripts/install_chromium.sh &
+  browser_install=$!
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "Creating the virtual environment .venv with $(python3 --version)"
   python3 -m venv .venv
@@ -20,6 +26,6 @@ python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 # code under every training cell; the book's and the tests' kernels inherit this.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 
-if [ "${1:-}" = "--with-browser" ]; then
-  bash scripts/install_chromium.sh
+if [ -n "${browser_install:-}" ]; then
+  wait "$browser_install"  # its failure ends the script, with its message
 fi

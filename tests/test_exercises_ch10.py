@@ -255,7 +255,7 @@ def test_rotation_outcome_of_a_real_rotation_is_the_same_accuracy():
     [
         ("b", "correct", "your prediction held: (b) The same"),
         ("b", "correct", "Measured: 5-NN accuracy 0.912 on the codes, 0.912 on the rotated codes."),
-        ("a", "wrong", "your prediction (a) did not hold. What happened: (b)"),
+        ("a", "wrong", "your prediction (a) did not hold. The experiment measured:"),
         ("(C)", "wrong", "your prediction (c) did not hold"),
         ("d", "wrong", 'one of "a", "b" or "c"'),
         (2, "wrong", "Expected one letter"),

@@ -318,7 +318,7 @@ def test_fashion_pca_outcome_follows_the_measurement(auroc, outcome):
     "answer, auroc, status, words",
     [
         ("c", 0.97, "correct", "your prediction held: (c) It flags the digits"),
-        ("a", 0.97, "wrong", "your prediction (a) did not hold. What happened: (c)"),
+        ("a", 0.97, "wrong", "your prediction (a) did not hold. The experiment measured:"),
         ("a", 0.3, "correct", "Measured: AUROC 0.300"),
         ("z", 0.97, "wrong", 'one of "a", "b" or "c"'),
         (["c"], 0.97, "wrong", "Expected one letter"),

@@ -225,7 +225,7 @@ def test_swap_outcome_follows_the_measurement(share_1, share_7, outcome):
     [
         ("b", "correct", "your prediction held: (b)"),
         ("(B)", "correct", "92% of the decoded images as 1s"),
-        ("a", "wrong", "your prediction (a) did not hold. What happened: (b)"),
+        ("a", "wrong", "your prediction (a) did not hold. The experiment measured:"),
         ("z", "wrong", 'one of "a", "b" or "c"'),
         (2, "wrong", "Expected one letter"),
         (None, "unattempted", "write your prediction first"),

@@ -367,17 +367,7 @@ def test_the_leak_finder_finds_each_kind_of_leak():
     assert leaks(prediction, wrong_letter, Verdict("wrong", f"What happened: ({right_letters(prediction)})"))
 
 
-# Wordings of the shared helpers of _verdict.py: a wrong prediction is told the measured outcome's letter and
-# the solution's explanation ("What happened: (b) ..."); a set of letters of the wrong type is shown the example
-# {"a", "c"}, which is Exercise 10.4's answer. Strict: these cases fail the day the wording is fixed.
-SHARED_WORDING = pytest.mark.xfail(strict=True, reason="the wording of companion/exercises/_verdict.py")
-KNOWN = {name: SHARED_WORDING for name in CHECKERS if name.endswith(("_prediction", "check_noise_transfer",
-                                                                     "check_stronger_penalty"))}
-KNOWN["ch10.check_code_statements"] = SHARED_WORDING
-
-
-@pytest.mark.parametrize("name", [pytest.param(name, marks=KNOWN[name]) if name in KNOWN else name
-                                  for name in CHECKERS])
+@pytest.mark.parametrize("name", CHECKERS)
 def test_no_wrong_answer_is_told_the_solution(name):
     told = {}
     for label, answer in wrong_answers(name).items():

@@ -417,10 +417,11 @@ def check_prediction(answer, choices, outcome, measured):
     if is_unattempted(answer):
         return unattempted(f'write your prediction first (one of {_listed(letters)}), then run the experiment.')
     letter = _read_one_letter(answer, letters)
-    what_happened = f"({outcome}) {choices[outcome]} {measured}"
     if letter == outcome:
-        return correct(f"your prediction held: {what_happened}")
-    return wrong(f"your prediction ({letter}) did not hold. What happened: {what_happened}")
+        return correct(f"your prediction held: ({outcome}) {choices[outcome]} {measured}")
+    # the measurement, not the letter it points to: reading it against the options is the lesson
+    return wrong(f"your prediction ({letter}) did not hold. The experiment measured: {measured} "
+                 "Which option do these numbers fit? The solution explains why.")
 
 
 def _read_letters(answer, letters):
@@ -428,7 +429,8 @@ def _read_letters(answer, letters):
     if isinstance(answer, str):
         answer = answer.replace(",", "").replace(" ", "")
     if not isinstance(answer, (str, set, frozenset, list, tuple)):
-        end_check(wrong(f'Expected letters such as {{"a", "c"}}. Received: {shown(answer)}.'))
+        end_check(wrong("Expected the letters of the true statements: a set of one-letter strings, or one "
+                        f"string of letters. Received: {shown(answer)}."))
     with learner_code("reading your letters"):
         chosen = {str(letter).strip().lower() for letter in answer}
     unknown = chosen - set(letters)

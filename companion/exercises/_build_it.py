@@ -374,7 +374,11 @@ def _gradients(layer, inputs, weights_of_output, training):
 
         tensors = [keras.ops.convert_to_tensor(part).detach().requires_grad_(True) for part in parts]
         value = scalar(layer(tensors if several else tensors[0], **kwargs))
-        grads = torch.autograd.grad(value, [variable.value for variable in variables] + tensors, allow_unused=True)
+        targets = [variable.value for variable in variables] + tensors
+        if value.requires_grad:
+            grads = torch.autograd.grad(value, targets, allow_unused=True)
+        else:  # the output depends on nothing differentiable (a stopped gradient): torch.autograd.grad would raise
+            grads = [None] * len(targets)
     else:
         raise ValueError(f"gradients need the tensorflow, jax or torch backend. Received: {backend!r}")
     grads = [None if grad is None else np.asarray(keras.ops.convert_to_numpy(grad), dtype="float64")

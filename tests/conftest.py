@@ -11,6 +11,15 @@ import companion as cp  # noqa: F401  (imports Keras quietly first)
 
 pytest_plugins = ["exercise_fixtures"]
 
+if keras.backend.backend() == "torch":
+    import torch
+
+    # The tests run tiny models, two pytest workers to a machine of a few cores (scripts/test_torch.sh).
+    # PyTorch's intra-op threads (one per core by default) then wait for each other at every small op,
+    # the more so on a busy machine: Chapter 8's decoder check took 20 to 70 s with them, 4 to 7 s
+    # with one thread per process. TensorFlow and JAX run compiled graphs and do not suffer so.
+    torch.set_num_threads(1)
+
 
 def _network_disabled():
     raise Exception("URL fetch failure: network access is disabled in the tests")
@@ -100,7 +109,7 @@ def pytest_addoption(parser):
 # except their tests whose id names one of the given parts (e.g. a checker that builds a model for its check).
 BACKEND_FREE_FILES = {
     "test_api_page.py": (), "test_benchmarks.py": (), "test_checked_outputs.py": (),
-    "test_checkers_never_raise.py": ("check_phase_two_model",), "test_colab_notebooks.py": (), "test_data.py": (),
+    "test_checkers_never_raise.py": ("check_phase_two",),  # it builds the stack it gives the learner's function "test_colab_notebooks.py": (), "test_data.py": (),
     "test_exercises_ch13.py": (), "test_notebooks.py": (), "test_patches.py": (), "test_settings.py": (),
     "test_workflow.py": (),
 }

@@ -109,7 +109,8 @@ def pytest_addoption(parser):
 # except their tests whose id names one of the given parts (e.g. a checker that builds a model for its check).
 BACKEND_FREE_FILES = {
     "test_api_page.py": (), "test_benchmarks.py": (), "test_checked_outputs.py": (),
-    "test_checkers_never_raise.py": ("check_phase_two",),  # it builds the stack it gives the learner's function "test_colab_notebooks.py": (), "test_data.py": (),
+    "test_checkers_never_raise.py": ("check_phase_two",),  # it builds the stack that the learner's function gets
+    "test_colab_notebooks.py": (), "test_data.py": (),
     "test_exercises_ch13.py": (), "test_notebooks.py": (), "test_patches.py": (), "test_settings.py": (),
     "test_workflow.py": (),
 }

@@ -9,18 +9,7 @@ import companion as cp
 from companion.exercises import ch02
 
 
-def test_sandwich_count():
-    assert ch02.check_sandwich_parameter_count(222384).status == "correct"
-    assert ch02.check_sandwich_parameter_count(cp.build_stacked_autoencoder().count_params())
-    assert ch02.check_sandwich_parameter_count(...).status == "unattempted"
-
-
-@pytest.mark.parametrize("answer, hint", [(221184, "bias"), (110816, "encoder alone"), (111568, "decoder alone"),
-                                          (1, "Count the weights"), ("many", "whole number"),
-                                          (float("nan"), "whole number")])
-def test_sandwich_count_wrong(answer, hint):
-    verdict = ch02.check_sandwich_parameter_count(answer)
-    assert verdict.status == "wrong" and hint in verdict.message
+# Exercise 2.1 (the sandwich written by the learner): see the end of this file
 
 
 def test_bottleneck_right():
@@ -56,12 +45,7 @@ def test_depth_statements():
     verdict = ch02.check_depth_statements({"a", "b", "c", "e"})
     assert verdict.status == "wrong" and "Re-read" in verdict.message
     assert ch02.check_depth_statements(...).status == "unattempted"
-    assert "Expected letters" in ch02.check_depth_statements(42).message
-
-
-def test_sandwich_count_huge_number():
-    verdict = ch02.check_sandwich_parameter_count(784 ** 256)
-    assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message
+    assert "Expected the letters of the true statements" in ch02.check_depth_statements(42).message
 
 
 def sequential_autoencoder(encoder_sizes=(256, 16), encoder_input=None):
@@ -251,7 +235,7 @@ def test_unseen_digits_outcome(errors, outcome):
     "answer, errors, status, words",
     [
         ("b", errors_table(17, 29, 18, 31), "correct", "your prediction held: (b)"),
-        ("a", errors_table(17, 29, 18, 31), "wrong", "What happened: (b)"),
+        ("a", errors_table(17, 29, 18, 31), "wrong", "did not hold. The experiment measured:"),
         ("(A)", errors_table(17, 18, 18, 19), "correct", "on 5-9, 18.0 and 19.0"),
         ("e", errors_table(17, 29, 18, 31), "wrong", 'one of "a", "b" or "c"'),
         (1, errors_table(17, 29, 18, 31), "wrong", "Expected one letter"),
@@ -265,3 +249,182 @@ def test_unseen_digits_outcome(errors, outcome):
 def test_unseen_digits_prediction(answer, errors, status, words):
     verdict = ch02.check_unseen_digits_prediction(answer, errors)
     assert verdict.status == status and words in verdict.message, verdict.message
+
+
+# Exercise 2.1: the sandwich written by the learner, checked like a Keras model
+
+
+def sandwich(code_activation=None, output_activation="sigmoid", encoder_sizes=None, decoder_sizes=None,
+             parts=True, copies=False, compose=None, flat=False):
+    """A learner's build_sandwich, right by default, with one mistake when asked."""
+
+    def build_sandwich(input_dim, hidden_sizes, code_size):
+        def make():
+            encoder = keras.Sequential(
+                [keras.Input(shape=(input_dim,))]
+                + [keras.layers.Dense(size, activation="relu") for size in (encoder_sizes or list)(hidden_sizes)]
+                + [keras.layers.Dense(code_size, activation=code_activation)], name="encoder")
+            decoder = keras.Sequential(
+                [keras.Input(shape=(code_size,))]
+                + [keras.layers.Dense(size, activation="relu")
+                   for size in (decoder_sizes or (lambda sizes: list(reversed(sizes))))(hidden_sizes)]
+                + [keras.layers.Dense(input_dim, activation=output_activation)], name="decoder")
+            return encoder, decoder
+
+        encoder, decoder = make()
+        inputs = keras.Input(shape=(input_dim,))
+        if flat:
+            model = keras.Sequential([inputs, *encoder.layers, *decoder.layers])
+        else:
+            used = make() if copies else (encoder, decoder)
+            outputs = compose(*used, inputs) if compose else used[1](used[0](inputs))
+            model = keras.Model(inputs, outputs, name="sandwich")
+        if parts:
+            model.encoder, model.decoder = encoder, decoder
+        return model
+
+    return build_sandwich
+
+
+class Sandwich(keras.Model):
+    """The sandwich as a subclass: it builds its parts from its sizes, which its config holds."""
+
+    def __init__(self, input_dim, hidden_sizes, code_size, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.hidden_sizes, self.code_size = input_dim, tuple(hidden_sizes), code_size
+        self.encoder = keras.Sequential(
+            [keras.layers.Dense(size, activation="relu") for size in self.hidden_sizes]
+            + [keras.layers.Dense(code_size)], name="encoder")
+        self.decoder = keras.Sequential(
+            [keras.layers.Dense(size, activation="relu") for size in reversed(self.hidden_sizes)]
+            + [keras.layers.Dense(input_dim, activation="sigmoid")], name="decoder")
+
+    def call(self, inputs):
+        return self.decoder(self.encoder(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "hidden_sizes": self.hidden_sizes,
+                "code_size": self.code_size}
+
+
+@pytest.mark.parametrize("answer", [
+    sandwich(),
+    Sandwich,
+    lambda input_dim, hidden_sizes, code_size: cp.build_stacked_autoencoder((input_dim,), code_size,
+                                                                           hidden_sizes=hidden_sizes),
+], ids=["functional", "subclass", "the reference"])
+def test_sandwich_accepts_the_solution(answer):
+    verdict = ch02.check_sandwich(answer)
+    assert verdict.status == "correct", verdict.message
+    assert "passes every check" in verdict.message
+
+
+WHAT = "your model (input_dim=12, hidden_sizes=(10, 6), code_size=3)"
+
+
+class SandwichWithoutConfig(Sandwich):
+    def get_config(self):
+        return keras.Model.get_config(self)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (sandwich(code_activation="relu"), f"the encoder of {WHAT} gives no negative values where the reference's "
+                                       "code has them: its code layer has an activation"),
+    (sandwich(output_activation=None), "gives values outside (0, 1) where the reference's lie inside: its last "
+                                       "layer has no sigmoid"),
+    (sandwich(output_activation="relu"), "the output of the decoder of your model"),
+    (sandwich(encoder_sizes=lambda sizes: list(reversed(sizes))),
+     f"the Dense layers of the encoder of {WHAT} go 12 → 6 → 10 → 3: from the input, the encoder narrows"),
+    (sandwich(encoder_sizes=lambda sizes: sizes[:1], decoder_sizes=lambda sizes: sizes[:1]),
+     "go 12 → 10 → 3: from the input"),
+    (sandwich(decoder_sizes=list),
+     "go 3 → 10 → 6 → 12; they do not mirror its encoder's, which go 12 → 10 → 6 → 3"),
+    (sandwich(parts=False), f"{WHAT} has no `.encoder`: the model keeps its encoder and its decoder"),
+    (sandwich(copies=True), f"{WHAT} holds 12 weight tensors that belong to neither its encoder nor its decoder"),
+    (sandwich(compose=lambda encoder, decoder, inputs: decoder(encoder(inputs)) * 0.5),
+     "differs by 50.0% from what its decoder makes of its encoder's codes"),
+    (sandwich(compose=lambda encoder, decoder, inputs: decoder(keras.ops.stop_gradient(encoder(inputs)))),
+     "its gradient is zero where the reference's is not"),
+    (sandwich(flat=True), f"saved to a .keras file and loaded back, {WHAT} has no encoder any more"),
+    (SandwichWithoutConfig, "config does not round-trip: get_config() leaves out `input_dim`, `hidden_sizes` and "
+                            "`code_size`, arguments of __init__."),
+], ids=["relu code", "linear output", "relu output", "hidden sizes reversed", "a hidden layer left out",
+        "decoder not mirrored", "no parts", "copies", "halved", "stop gradient", "parts not saved", "no config"])
+def test_sandwich_names_what_differs(answer, words):
+    verdict = ch02.check_sandwich(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+def test_sandwich_whose_parts_are_not_models():
+    def build_sandwich(input_dim, hidden_sizes, code_size):
+        model = sandwich()(input_dim, hidden_sizes, code_size)
+        model.decoder = "decoder"
+        return model
+
+    verdict = ch02.check_sandwich(build_sandwich)
+    assert verdict.status == "wrong" and "`.decoder` of your model" in verdict.message, verdict.message
+    assert "expected a Keras model that works on its own" in verdict.message
+
+
+def test_sandwich_with_frozen_encoder_is_named():
+    def build_sandwich(input_dim, hidden_sizes, code_size):
+        model = sandwich()(input_dim, hidden_sizes, code_size)
+        model.encoder.trainable = False
+        return model
+
+    verdict = ch02.check_sandwich(build_sandwich)
+    assert verdict.status == "wrong" and "has 6 trainable weight tensors where the reference has 12" in verdict.message
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="overrides TensorFlow's train_step")
+def test_sandwich_that_does_not_learn_misses_the_training_target():
+    class Lazy(Sandwich):
+        def train_step(self, data):
+            return {"loss": keras.ops.convert_to_tensor(1.0)}
+
+    verdict = ch02.check_sandwich(Lazy)
+    assert verdict.status == "wrong", verdict.message
+    assert "after 6 epochs on a toy problem, your model's error relative to predicting the average is" in \
+        verdict.message
+    assert "needed: at most 0.10" in verdict.message
+
+
+def test_sandwich_toy_problem_is_seeded_and_in_range():
+    x = ch02.sandwich_toy_data()
+    assert x.shape == (512, 12) and x.dtype == np.float32
+    assert 0 < x.min() and x.max() < 1
+    np.testing.assert_array_equal(x, ch02.sandwich_toy_data())
+
+
+def sandwich_scaffold():
+    def build_sandwich(input_dim, hidden_sizes, code_size):
+        raise NotImplementedError  # your code here
+
+    return build_sandwich
+
+
+def empty_sandwich(input_dim, hidden_sizes, code_size):
+    """Build the sandwich."""
+
+
+@pytest.mark.parametrize("answer, words", [
+    (..., "write `build_sandwich(input_dim, hidden_sizes, code_size)`"),
+    (None, "write `build_sandwich(input_dim, hidden_sizes, code_size)`"),
+    (sandwich_scaffold(), "reached `raise NotImplementedError`"),
+    (empty_sandwich, "is still empty"),
+], ids=["ellipsis", "none", "scaffold", "empty function"])
+def test_sandwich_unattempted(answer, words):
+    verdict = ch02.check_sandwich(answer)
+    assert verdict.status == "unattempted" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("build_sandwich", "Expected `build_sandwich(input_dim, hidden_sizes, code_size)`: a class or a function"),
+    (lambda input_dim, hidden_sizes, code_size: None, "gave None: did you forget `return`?"),
+    (lambda input_dim, hidden_sizes, code_size: np.zeros(3), "to give a Keras layer or model"),
+    (lambda input_dim, code_size: None, "raised TypeError"),
+    (lambda input_dim, hidden_sizes, code_size: keras.layers.Dense(input_dim), "has no `.encoder`"),
+], ids=["text", "returns none", "returns array", "wrong signature", "a layer without parts"])
+def test_sandwich_wrong_kinds_of_answer(answer, words):
+    verdict = ch02.check_sandwich(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message

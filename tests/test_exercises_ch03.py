@@ -3,78 +3,20 @@
 import numpy as np
 import pytest
 
+import keras
+from keras import ops
+
 import companion as cp
 from companion.exercises import ch03
 
 
-def test_tied_count_right_and_unattempted():
-    assert ch03.check_tied_parameter_count(204800 + 272 + 1040).status == "correct"
-    assert ch03.check_tied_parameter_count(...).status == "unattempted"
-
-
-@pytest.mark.parametrize("answer, hint", [(2 * 204800 + 272 + 1040, "untied"), (204800, "biases of all four"),
-                                          (204800 + 272, "256 + 784"), (204800 + 1040, "256 + 16"),
-                                          (3, "Count the weights"), ([1], "whole number")])
-def test_tied_count_wrong(answer, hint):
-    verdict = ch03.check_tied_parameter_count(answer)
-    assert verdict.status == "wrong" and hint in verdict.message
-
-
-def test_tied_decode_right():
-    assert ch03.check_tied_decode(lambda codes, kernel, bias: codes @ kernel.T + bias).status == "correct"
-
-
-def test_tied_decode_unattempted():
-    def not_done(codes, kernel, bias):
-        raise NotImplementedError
-
-    assert ch03.check_tied_decode(not_done).status == "unattempted"
-    assert ch03.check_tied_decode(None).status == "unattempted"
-
-
-@pytest.mark.parametrize(
-    "function, hint",
-    [
-        (lambda c, k, b: c @ k + b, "transpose the kernel"),
-        (lambda c, k, b: c @ k.T, "add the decoder's own bias"),
-        (lambda c, k, b: np.tanh(c @ k.T + b), "no activation"),
-        (lambda c, k, b: (c @ k.T + b).T, "should return shape (5, 7)"),
-        (lambda c, k, b: np.full((5, 7), np.nan), "NaN"),
-        (lambda c, k, b: "text", "array of numbers"),
-        (lambda c, k: c, "raised TypeError"),
-        (3, "Expected a function"),
-    ],
-)
-def test_tied_decode_wrong(function, hint):
-    verdict = ch03.check_tied_decode(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+# Exercises 3.1 and 3.2 (the tied layer and the tied sandwich written by the learner): see the end of this file
 
 
 def test_tied_statements():
     assert ch03.check_tied_statements("bd").status == "correct"
     verdict = ch03.check_tied_statements({"a", "b", "d"})
     assert verdict.status == "wrong" and "Re-read" in verdict.message
-
-
-def test_tied_count_huge_and_complex_numbers():
-    verdict = ch03.check_tied_parameter_count(784 ** 256)
-    assert verdict.status == "wrong" and "a number with 741 digits" in verdict.message
-    verdict = ch03.check_tied_parameter_count(206112 + 0j)
-    assert verdict.status == "wrong" and "real whole number" in verdict.message
-
-
-@pytest.mark.parametrize(
-    "function, hint",
-    [
-        (lambda c, k, b: (c @ k.T + b).astype(complex), "real numbers, not complex ones"),
-        (lambda c, k, b: [[1.0, 2.0], [3.0]], "array of numbers"),
-        (lambda c, k, b: [[1.0] * 7] * 4 + [["x"] * 7], "array of numbers"),
-    ],
-    ids=["complex", "ragged", "text"],
-)
-def test_tied_decode_odd_results(function, hint):
-    verdict = ch03.check_tied_decode(function)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
 
 
 # Exercise 3.4: prediction, the kernel of a tied linear autoencoder
@@ -240,3 +182,244 @@ def test_tied_budget_with_the_wrong_input_shape(held_out):
 @pytest.mark.parametrize("answer", [..., None])
 def test_tied_budget_unattempted(held_out, answer):
     assert ch03.check_tied_budget_autoencoder(answer).status == "unattempted"
+
+
+# Exercise 3.1: DenseTranspose written by the learner, checked like a Keras layer
+
+
+class DenseTranspose(keras.layers.Layer):
+    """The solution: a Dense layer whose kernel is another's, transposed, with a bias of its own."""
+
+    def __init__(self, dense, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = dense
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(name="bias", shape=(self.dense.kernel.shape[0],), initializer="zeros")
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, ops.transpose(self.dense.kernel)) + self.bias)
+
+    def get_config(self):
+        return {**super().get_config(), "dense": keras.saving.serialize_keras_object(self.dense),
+                "activation": keras.activations.serialize(self.activation)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        dense = keras.saving.deserialize_keras_object(config.pop("dense"))
+        return cls(dense, **config)
+
+
+def variant(call=None, build=None, get_config=None, from_config=True):
+    """The solution with one mistake."""
+
+    class Variant(DenseTranspose):
+        pass
+
+    if call:
+        Variant.call = lambda self, inputs: call(self, inputs)
+    if build:
+        Variant.build = lambda self, input_shape: build(self, input_shape)
+    if get_config:
+        Variant.get_config = lambda self: get_config(self)
+    if not from_config:
+        Variant.from_config = classmethod(lambda cls, config: cls(**config))
+    return Variant
+
+
+def transposed(layer, inputs):
+    return ops.matmul(inputs, ops.transpose(layer.dense.kernel))
+
+
+def own_kernel(layer, input_shape):
+    layer.kernel = layer.add_weight(shape=(input_shape[-1], layer.dense.kernel.shape[0]))
+    layer.bias = layer.add_weight(shape=(layer.dense.kernel.shape[0],), initializer="zeros")
+
+
+def copied_kernel(layer, input_shape):
+    layer.copy = ops.convert_to_tensor(ops.convert_to_numpy(layer.dense.kernel).T)
+    layer.bias = layer.add_weight(shape=(layer.dense.kernel.shape[0],), initializer="zeros")
+
+
+def base_config(layer):
+    return {**keras.layers.Layer.get_config(layer), "activation": keras.activations.serialize(layer.activation)}
+
+
+@pytest.mark.parametrize("answer", [DenseTranspose, cp.DenseTranspose], ids=["solution", "the reference"])
+def test_dense_transpose_accepts_the_solution(answer):
+    verdict = ch03.check_dense_transpose(answer)
+    assert verdict.status == "correct", verdict.message
+    assert "passes every check" in verdict.message
+
+
+TIED_5 = "your layer (tied to a Dense layer from 8 to 5 numbers)"
+
+
+@pytest.mark.parametrize("answer, words", [
+    (variant(build=own_kernel, call=lambda self, x: self.activation(ops.matmul(x, self.kernel) + self.bias)),
+     f"{TIED_5} has a kernel of its own, of shape (5, 8): a tied layer reuses the kernel"),
+    (variant(build=lambda self, input_shape: None, call=lambda self, x: self.activation(transposed(self, x))),
+     f"{TIED_5} has no weights of its own: a tied layer keeps a bias of its own"),
+    (variant(build=lambda self, input_shape: setattr(self, "bias", self.add_weight(shape=(self.dense.units,)))),
+     "besides the tied layer's, have shapes [(5,)]: a tied layer keeps one bias, one number per output"),
+    (variant(call=lambda self, x: transposed(self, x) + self.bias),
+     "the output of your layer (tied to a Dense layer from 40 to 16 numbers, activation='sigmoid') differs from "
+     "the reference's by"),
+    (variant(call=lambda self, x: self.activation(transposed(self, x) + self.bias + ops.sum(self.dense.bias))),
+     f"with inputs of shape (1, 5), the output of {TIED_5} is shifted by a constant"),
+    (variant(call=lambda self, x: self.activation(-transposed(self, x) + self.bias)),
+     f"the output of {TIED_5} differs from the reference's by"),
+    (variant(build=copied_kernel, call=lambda self, x: self.activation(ops.matmul(x, self.copy) + self.bias)),
+     f"after the kernel of the Dense layer it is tied to changed, the output of {TIED_5} stays as it was"),
+    (variant(call=lambda self, x: self.activation(
+        ops.matmul(x, ops.stop_gradient(ops.transpose(self.dense.kernel))) + self.bias)),
+     "no gradient reaches encoder_layer/kernel: its gradient is zero where the reference's is not"),
+    (variant(get_config=lambda self: {**base_config(self), "dense": self.dense}),
+     "holds something that JSON cannot store (TypeError: Object of type Dense is not JSON serializable)"),
+    (variant(get_config=base_config), "raised KeyError: 'dense'. get_config() leaves out `dense`, an argument"),
+    (variant(from_config=False), "holds the tied layer's config, a dict, in `dense`, where it needs the layer"),
+], ids=["own kernel", "no bias", "bias per input", "no activation", "another bias", "kernel negated", "copied kernel",
+        "stop gradient", "layer in config", "config without the layer", "default from_config"])
+def test_dense_transpose_names_what_differs(answer, words):
+    verdict = ch03.check_dense_transpose(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="overrides TensorFlow's train_step")
+def test_dense_transpose_whose_model_does_not_learn_misses_the_training_target(monkeypatch):
+    class Lazy(keras.Model):
+        def train_step(self, data):
+            return {"loss": keras.ops.convert_to_tensor(1.0)}
+
+    original = keras.Model
+
+    def lazy_model(*args, **kwargs):  # the checker's tied autoencoder, built with keras.Model(inputs, outputs)
+        return Lazy(*args, **kwargs) if args else original(*args, **kwargs)
+
+    monkeypatch.setattr(ch03.keras, "Model", lazy_model)
+    verdict = ch03.check_dense_transpose(DenseTranspose)
+    assert verdict.status == "wrong", verdict.message
+    assert "a tied linear autoencoder made with your layer's error / PCA's is" in verdict.message
+
+
+def dense_transpose_scaffold():
+    class DenseTranspose(keras.layers.Layer):
+        def __init__(self, dense, activation=None, **kwargs):
+            super().__init__(**kwargs)
+            raise NotImplementedError  # your code here
+
+    return DenseTranspose
+
+
+@pytest.mark.parametrize("answer, words", [
+    (..., "write `DenseTranspose(dense, activation=None)`"),
+    (None, "write `DenseTranspose(dense, activation=None)`"),
+    (dense_transpose_scaffold(), "reached `raise NotImplementedError`"),
+    (variant(call=lambda self, x: (_ for _ in ()).throw(NotImplementedError)), "reached `raise NotImplementedError`"),
+], ids=["ellipsis", "none", "scaffold", "call left"])
+def test_dense_transpose_unattempted(answer, words):
+    verdict = ch03.check_dense_transpose(answer)
+    assert verdict.status == "unattempted" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("DenseTranspose", "Expected `DenseTranspose(dense, activation=None)`: a class or a function"),
+    (lambda dense, activation=None: None, "gave None: did you forget `return`?"),
+    (lambda dense, activation=None: dense.kernel, "to give a Keras layer or model"),
+    (lambda dense, activation=None: keras.layers.Dense(dense.kernel.shape[0], activation=activation),
+     "has a kernel of its own"),
+    (lambda: None, "raised TypeError"),
+], ids=["text", "returns none", "returns a tensor", "an untied Dense layer", "wrong signature"])
+def test_dense_transpose_wrong_kinds_of_answer(answer, words):
+    verdict = ch03.check_dense_transpose(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+# Exercise 3.2: the tied sandwich written by the learner
+
+
+class TiedSandwich(keras.Model):
+    """The solution: a subclass that builds its tied decoder from its sizes, which its config holds."""
+
+    def __init__(self, input_dim, hidden_sizes, code_size, transpose=DenseTranspose, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.hidden_sizes, self.code_size = input_dim, tuple(hidden_sizes), code_size
+        dense = [keras.layers.Dense(size, activation="relu") for size in self.hidden_sizes]
+        dense.append(keras.layers.Dense(code_size))
+        self.encoder = keras.Sequential([keras.Input(shape=(input_dim,)), *dense], name="encoder")
+        activations = ["relu"] * len(self.hidden_sizes) + ["sigmoid"]
+        self.decoder = keras.Sequential(
+            [keras.Input(shape=(code_size,))]
+            + [transpose(layer, activation=activation) for layer, activation in zip(reversed(dense), activations)],
+            name="decoder")
+
+    def call(self, inputs):
+        return self.decoder(self.encoder(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "hidden_sizes": self.hidden_sizes,
+                "code_size": self.code_size}
+
+
+def functional_tied_sandwich(input_dim, hidden_sizes, code_size):
+    """A tied sandwich as a functional model: the tie does not survive from_config."""
+    model = TiedSandwich(input_dim, hidden_sizes, code_size, transpose=cp.DenseTranspose)
+    inputs = keras.Input(shape=(input_dim,))
+    functional = keras.Model(inputs, model.decoder(model.encoder(inputs)))
+    functional.encoder, functional.decoder = model.encoder, model.decoder
+    return functional
+
+
+@pytest.mark.parametrize("answer", [
+    TiedSandwich,
+    lambda input_dim, hidden_sizes, code_size: TiedSandwich(input_dim, hidden_sizes, code_size,
+                                                           transpose=cp.DenseTranspose),
+    lambda input_dim, hidden_sizes, code_size: cp.build_tied_autoencoder((input_dim,), code_size,
+                                                                        hidden_sizes=hidden_sizes),
+], ids=["solution", "with cp.DenseTranspose", "the reference"])
+def test_tied_sandwich_accepts_the_solution(answer):
+    verdict = ch03.check_tied_sandwich(answer)
+    assert verdict.status == "correct", verdict.message
+    assert "passes every check" in verdict.message
+
+
+class TiedSandwichWithoutConfig(TiedSandwich):
+    def get_config(self):
+        return keras.Model.get_config(self)
+
+
+class TiedSandwichWithASharedBias(TiedSandwich):
+    def __init__(self, input_dim, hidden_sizes, code_size, **kwargs):
+        super().__init__(input_dim, hidden_sizes, code_size, **kwargs)
+        self.extra = self.add_weight(shape=(3,), initializer="zeros", trainable=False)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda input_dim, hidden_sizes, code_size: cp.build_stacked_autoencoder((input_dim,), code_size,
+                                                                            hidden_sizes=hidden_sizes),
+     "has 3 kernels of its own, of shapes [(3, 6), (6, 10), (10, 12)]: a tied decoder reuses the encoder's kernels"),
+    (functional_tied_sandwich, "config does not round-trip the tie: rebuilt with from_config(get_config()), your "
+                               "model (input_dim=12, hidden_sizes=(10, 6), code_size=3) holds 15 weight tensors "
+                               "where the original holds 9"),
+    (TiedSandwichWithoutConfig, "get_config() leaves out `input_dim`, `hidden_sizes` and `code_size`"),
+    (TiedSandwichWithASharedBias, "holds 1 weight tensors that belong to neither its encoder nor its decoder"),
+    (lambda input_dim, hidden_sizes, code_size: TiedSandwich(
+        input_dim, hidden_sizes, code_size, transpose=variant(call=lambda self, x: transposed(self, x) + self.bias)),
+     "the output of the decoder of your model (input_dim=12, hidden_sizes=(10, 6), code_size=3) differs from the "
+     "reference's by"),
+], ids=["untied", "functional", "no config", "an extra weight", "activations left out"])
+def test_tied_sandwich_names_what_differs(answer, words):
+    verdict = ch03.check_tied_sandwich(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, status, words", [
+    (..., "unattempted", "write `TiedSandwich(input_dim, hidden_sizes, code_size)`"),
+    ("TiedSandwich", "wrong", "a class or a function"),
+    (lambda input_dim, hidden_sizes, code_size: None, "wrong", "gave None: did you forget `return`?"),
+], ids=["ellipsis", "text", "returns none"])
+def test_tied_sandwich_odd_answers(answer, status, words):
+    verdict = ch03.check_tied_sandwich(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message

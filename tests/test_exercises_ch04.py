@@ -9,16 +9,6 @@ import companion as cp
 from companion.exercises import ch04
 
 
-@pytest.fixture(scope="module")
-def stack():
-    return cp.build_stacked_autoencoder((784,), hidden_sizes=(128, 64), code_size=32)
-
-
-def phase_two_from(encoder_layer, decoder_layer):
-    inputs = keras.Input(shape=(128,))
-    return keras.Model(inputs, decoder_layer(encoder_layer(inputs)))
-
-
 def test_cached_values():
     assert ch04.check_cached_values(3_840_000).status == "correct"
     assert ch04.check_cached_values(...).status == "unattempted"
@@ -26,25 +16,6 @@ def test_cached_values():
                          (64, "one image"), ("3840000", "whole number")):
         verdict = ch04.check_cached_values(answer)
         assert verdict.status == "wrong" and hint in verdict.message
-
-
-def test_phase_two_right(stack):
-    model = phase_two_from(stack.encoder.get_layer("encoder_hidden_2"), stack.decoder.get_layer("decoder_hidden_1"))
-    assert ch04.check_phase_two_model(model, stack).status == "correct"
-
-
-def test_phase_two_with_copies_is_wrong(stack):
-    model = phase_two_from(keras.layers.Dense(64, activation="relu"), keras.layers.Dense(128, activation="relu"))
-    verdict = ch04.check_phase_two_model(model, stack)
-    assert verdict.status == "wrong" and "reuse the autoencoder's own layers" in verdict.message
-
-
-def test_phase_two_wrong_shape_type_and_unattempted(stack):
-    inputs = keras.Input(shape=(784,))
-    whole = keras.Model(inputs, stack.decoder(stack.encoder(inputs)))
-    assert "expected input and output shape (None, 128)" in ch04.check_phase_two_model(whole, stack).message
-    assert "Expected a keras.Model" in ch04.check_phase_two_model("model", stack).message
-    assert ch04.check_phase_two_model(..., stack).status == "unattempted"
 
 
 def test_greedy_statements():
@@ -58,53 +29,132 @@ def test_cached_values_huge_number():
     assert verdict.status == "wrong" and "a number with 478 digits" in verdict.message
 
 
-@pytest.fixture(scope="module")
-def f2_g2(stack):
-    return stack.encoder.get_layer("encoder_hidden_2"), stack.decoder.get_layer("decoder_hidden_1")
+# --- 4.2 phase 2, written by the learner ---
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda f2, g2: keras.Sequential([keras.Input((128,)), f2, g2]),
-        lambda f2, g2: keras.Sequential([f2, g2]),
-        lambda f2, g2: keras.Sequential([keras.Input((128,)), keras.Sequential([f2]), g2]),
-        lambda f2, g2: (lambda x: keras.Model(x, [g2(f2(x))]))(keras.Input((128,))),
-    ],
-    ids=["sequential", "sequential-unbuilt", "nested", "one-output-list"],
-)
-def test_phase_two_right_in_any_form(stack, f2_g2, make):
-    verdict = ch04.check_phase_two_model(make(*f2_g2), stack)
+def layers_of(autoencoder, *names):
+    found = {layer.name: layer for part in (autoencoder.encoder, autoencoder.decoder) for layer in part.layers}
+    return [found[name] for name in names]
+
+
+def one_graph(autoencoder, images):
+    """The solution: the images go in, and hidden layer 1 runs frozen inside the phase model."""
+    f1, f2, g2 = layers_of(autoencoder, "encoder_hidden_1", "encoder_hidden_2", "decoder_hidden_1")
+    f1.trainable = False
+    inputs = keras.Input(shape=images.shape[1:])
+    model = keras.Model(inputs, g2(f2(f1(inputs))), name="phase_2")
+    return model, images, keras.ops.convert_to_numpy(f1(images))
+
+
+def cached(autoencoder, images):
+    """The chapter's way: the outputs of hidden layer 1, computed once, are the inputs and the targets."""
+    f1, f2, g2 = layers_of(autoencoder, "encoder_hidden_1", "encoder_hidden_2", "decoder_hidden_1")
+    hidden = keras.ops.convert_to_numpy(f1(images))
+    return keras.Sequential([f2, g2]), hidden, hidden
+
+
+def cached_with(make_model=None, inputs=None, targets=None):
+    """The cached variant with one mistake."""
+
+    def phase_two(autoencoder, images):
+        model, hidden, _ = cached(autoencoder, images)
+        f1, f2, g2 = layers_of(autoencoder, "encoder_hidden_1", "encoder_hidden_2", "decoder_hidden_1")
+        if make_model:
+            model = make_model(autoencoder, f2, g2)
+        return (model, hidden if inputs is None else inputs(images, hidden),
+                hidden if targets is None else targets(images, hidden))
+
+    return phase_two
+
+
+def unfrozen(autoencoder, images):
+    model, inputs, targets = one_graph(autoencoder, images)
+    layers_of(autoencoder, "encoder_hidden_1")[0].trainable = True
+    return model, inputs, targets
+
+
+def copies(autoencoder, f2, g2):
+    return keras.Sequential([keras.layers.Dense(f2.units, activation="relu"),
+                             keras.layers.Dense(g2.units, activation="relu")])
+
+
+def deeper(autoencoder, f2, g2):
+    code, g3 = layers_of(autoencoder, "code", "decoder_hidden_2")
+    return keras.Sequential([f2, code, g3, g2])
+
+
+def frozen(autoencoder, f2, g2):
+    model = keras.Sequential([f2, g2])
+    f2.trainable = g2.trainable = False
+    return model
+
+
+def with_the_code_layer_trained_too(autoencoder, f2, g2):
+    """Phase 2's outputs, plus a term worth zero whose gradient trains two more layers."""
+    code, g3 = layers_of(autoencoder, "code", "decoder_hidden_2")
+    inputs = keras.Input(shape=(f2.kernel.shape[0],))
+    hidden_2 = f2(inputs)
+    extra = keras.ops.sum(g3(code(hidden_2)), axis=-1, keepdims=True)
+    return keras.Model(inputs, g2(hidden_2) + extra - keras.ops.stop_gradient(extra))
+
+
+@pytest.mark.parametrize("answer", [one_graph, cached, cached_with(lambda a, f2, g2: keras.Sequential([f2, g2]))],
+                         ids=["one graph", "cached", "sequential"])
+def test_phase_two_accepts_the_solution_in_either_form(answer):
+    verdict = ch04.check_phase_two(answer)
     assert verdict.status == "correct", verdict.message
+    assert "passes every check" in verdict.message
 
 
-def test_phase_two_the_whole_stack_is_wrong(stack):
-    verdict = ch04.check_phase_two_model(stack, stack)
-    assert verdict.status == "wrong"
-    assert "expected shape=(None, 784), found shape=(2, 128)" in verdict.message
-    assert "expected input and output shape (None, 128)" in verdict.message
-    assert "\x1b" not in verdict.message and "Arguments received" not in verdict.message
+WHAT = "your phase model (for a 20-12-8-4 stack)"
 
 
-def test_phase_two_with_two_outputs_is_wrong(stack, f2_g2):
-    f2, g2 = f2_g2
-    inputs = keras.Input((128,))
-    codes = f2(inputs)
-    verdict = ch04.check_phase_two_model(keras.Model(inputs, [g2(codes), codes]), stack)
-    assert verdict.status == "wrong" and "returns 2 outputs; phase 2 has one" in verdict.message
+@pytest.mark.parametrize("answer, words", [
+    (cached_with(targets=lambda images, hidden: images),
+     "your targets have shape (256, 20) (the images' shape), where the outputs of hidden layer 1 on these images "
+     "have shape (256, 12): phase 2 reconstructs those outputs."),
+    (cached_with(targets=lambda images, hidden: hidden * 2),
+     "your array of targets is too large by a factor of 2: phase 2 reconstructs those outputs."),
+    (cached_with(targets=lambda images, hidden: hidden[::-1]),
+     "your array of targets differs from the outputs of hidden layer 1 on the images by"),
+    (cached_with(copies), f"{WHAT} does not hold the stack's own `encoder_hidden_2` and `decoder_hidden_1`"),
+    (cached_with(deeper), f"on your inputs, the output of {WHAT} differs from what encoder_hidden_2 then "
+                          "decoder_hidden_1 make of hidden layer 1's outputs by"),
+    (cached_with(lambda autoencoder, f2, g2: keras.Sequential([f2])),
+     f"{WHAT} does not hold the stack's own `decoder_hidden_1`"),
+    (cached_with(lambda autoencoder, f2, g2: keras.Sequential([f2, g2, keras.layers.Dense(5)])),
+     f"on your inputs, of shape (256, 12), {WHAT} returns (256, 5), where phase 2 reconstructs"),
+    (unfrozen, f"training {WHAT} moved the weights of `encoder_hidden_1` by"),
+    (cached_with(with_the_code_layer_trained_too), "changed `code`, `decoder_hidden_2` of the stack: phase 2 "
+                                                   "trains two layers only"),
+    (cached_with(frozen), f"training {WHAT} left `encoder_hidden_2` and `decoder_hidden_1` as they were"),
+    (cached_with(inputs=lambda images, hidden: hidden[:10]), "the inputs that phase_two(autoencoder, images) "
+                                                              "returns have shape (10, 12)"),
+    (cached_with(inputs=lambda images, hidden: hidden * np.nan), "hold NaN or infinite values"),
+], ids=["images as targets", "targets doubled", "targets shuffled", "copies", "deeper", "one layer", "another output", "unfrozen",
+        "more layers trained", "frozen", "too few inputs", "nan inputs"])
+def test_phase_two_names_what_differs(answer, words):
+    verdict = ch04.check_phase_two(answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
 
 
-def test_phase_two_with_a_layer_in_between_is_wrong(stack, f2_g2):
-    f2, g2 = f2_g2
-    model = keras.Sequential([keras.Input((128,)), f2, keras.layers.Dense(64), g2])
-    verdict = ch04.check_phase_two_model(model, stack)
-    assert verdict.status == "wrong" and "with nothing else in between" in verdict.message
+def phase_two_scaffold(autoencoder, images):
+    raise NotImplementedError  # your code here
 
 
-def test_phase_two_with_the_wrong_autoencoder(stack, f2_g2):
-    model = keras.Sequential([keras.Input((128,)), *f2_g2])
-    verdict = ch04.check_phase_two_model(model, "stack")
-    assert verdict.status == "wrong" and "as the second argument" in verdict.message
+@pytest.mark.parametrize("answer, status, words", [
+    (..., "unattempted", "define `phase_two(autoencoder, images)`"),
+    (phase_two_scaffold, "unattempted", "replace `raise NotImplementedError`"),
+    ("phase_two", "wrong", "Expected a function"),
+    (lambda autoencoder, images: None, "wrong", "returned None"),
+    (lambda autoencoder, images: autoencoder, "wrong", "to return three things: the phase model, its inputs and"),
+    (lambda autoencoder, images: ("model", images, images), "wrong", "the phase model, a Keras model. Received"),
+    (lambda autoencoder, images: (autoencoder, "images", images), "wrong", "must return an array of numbers"),
+    (lambda autoencoder: None, "wrong", "raised TypeError"),
+], ids=["ellipsis", "scaffold", "text", "none", "one thing", "model as text", "inputs as text", "wrong signature"])
+def test_phase_two_odd_answers(answer, status, words):
+    verdict = ch04.check_phase_two(answer)
+    assert verdict.status == status and words in verdict.message, verdict.message
 
 
 def raises(*args):

@@ -428,3 +428,10 @@ def test_sandwich_unattempted(answer, words):
 def test_sandwich_wrong_kinds_of_answer(answer, words):
     verdict = ch02.check_sandwich(answer)
     assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+def test_statements_key_is_not_readable():
+    assert not any(isinstance(value, (set, frozenset)) for value in vars(ch02).values())
+    verdict = ch02.check_depth_statements("ace")
+    assert verdict.status == "correct"
+    assert "(a) is true: nonlinear layers" in verdict.message and "(b) is false: a composition" in verdict.message

@@ -423,3 +423,10 @@ def test_tied_sandwich_names_what_differs(answer, words):
 def test_tied_sandwich_odd_answers(answer, status, words):
     verdict = ch03.check_tied_sandwich(answer)
     assert verdict.status == status and words in verdict.message, verdict.message
+
+
+def test_statements_key_is_not_readable():
+    assert not any(isinstance(value, (set, frozenset)) for value in vars(ch03).values())
+    verdict = ch03.check_tied_statements("bd")
+    assert verdict.status == "correct"
+    assert "(a) is false: the decoder keeps" in verdict.message and "(b) is true: the gradient" in verdict.message

@@ -197,14 +197,14 @@ def test_optimiser_prediction_odd_measurements(measured):
 
 
 @pytest.fixture
-def held_out(monkeypatch):
+def held_out(checker_digits):
     """Synthetic held-out digits: each label lights one row of pixels."""
     rng = np.random.default_rng(3)
     labels = np.arange(200) % 10
     images = rng.uniform(0, 0.5, size=(200, 28, 28)).astype("float32")
     for image, label in zip(images, labels):
         image[2 * label + 4] = 1.0  # one bright row per label
-    monkeypatch.setattr(ch04, "held_out_mnist", lambda n: (images, labels))
+    checker_digits.set("test", images, labels)
     return images, labels
 
 
@@ -279,3 +279,10 @@ def test_a_keras_model_for_other_images_is_explained(held_out):
     model = keras.Sequential([keras.Input((100,)), keras.layers.Dense(10)])
     verdict = ch04.check_few_label_classifier(model)
     assert verdict.status == "wrong" and "takes inputs of shape (100,)" in verdict.message
+
+
+def test_statements_key_is_not_readable():
+    assert not any(isinstance(value, (set, frozenset)) for value in vars(ch04).values())
+    verdict = ch04.check_greedy_statements("ace")
+    assert verdict.status == "correct"
+    assert "(a) is true: phase 2 trains" in verdict.message and "(b) is false: after pretraining" in verdict.message

@@ -10,6 +10,7 @@ import warnings
 import keras
 import numpy as np
 
+from companion.exercises import _measure
 from companion.exercises._build_it import (
     build,
     call_layer,
@@ -25,13 +26,13 @@ from companion.exercises._build_it import (
 from companion.exercises._measure import (
     Target,
     encode,
-    held_out_mnist,
     not_a_model,
     pixel_mse,
     reconstruct,
     verdict_on,
 )
 from companion.exercises._verdict import (
+    SealedLetters,
     check_letters,
     check_prediction,
     checker,
@@ -62,22 +63,22 @@ UNSEEN_CHOICES = {
 }
 _UNSEEN_BAND = 0.2
 
-_TRUE_STATEMENTS = frozenset("ace")
+_TRUE_STATEMENTS = SealedLetters("ch02.statements", "743f09d3c3b213b69c8dddd24259a55c2478b826db3a4a68a7790e7426c5fcc7")
 _REREAD = (  # the sections the statements test
     "The sandwich",
     "Deep versus shallow versus PCA",
     "Capacity: a code wider than the image",
 )
 _STATEMENT_EXPLANATIONS = {
-    "a": "(a) is true: nonlinear layers let the decoder's outputs lie on a curved "
+    "a": "nonlinear layers let the decoder's outputs lie on a curved "
     "surface instead of a flat k-dimensional subspace, as the chapter's table shows.",
-    "b": "(b) is false: a composition of linear maps is linear, and its rank is at "
+    "b": "a composition of linear maps is linear, and its rank is at "
     "most the code size, so PCA stays the optimum however many layers there are.",
-    "c": "(c) is true: the chapter encodes test digits with model.encoder alone and "
+    "c": "the chapter encodes test digits with model.encoder alone and "
     "decodes codes with model.decoder alone.",
-    "d": "(d) is false: a large code can copy its input, noise included, instead of "
+    "d": "a large code can copy its input, noise included, instead of "
     "learning structure; Chapter 1 measured it with the noise gain.",
-    "e": "(e) is true: with pixel values in [0, 1] and a sigmoid output, binary "
+    "e": "with pixel values in [0, 1] and a sigmoid output, binary "
     "cross-entropy is the negative log-likelihood of a Bernoulli model of each pixel.",
 }
 
@@ -553,7 +554,7 @@ def check_depth_statements(answer):
 
 def held_out_digits():
     """The checker's own test digits for Exercises 2.4 and 3.5, shape ``(2000, 28, 28)`` in [0, 1]."""
-    images, _ = held_out_mnist(HELD_OUT_IMAGES)
+    images, _ = _measure.held_out_digits(HELD_OUT_IMAGES)
     return images
 
 

@@ -20,6 +20,7 @@ from companion.exercises._build_it import (
 )
 from companion.exercises._measure import not_a_model, pixel_mse
 from companion.exercises._verdict import (
+    SealedLetters,
     check_letters,
     check_prediction,
     checker,
@@ -48,20 +49,20 @@ TIED_PARAMETERS = 120_000  # the chapter's 784-128-64-32 tied model fits (111,79
 # 784-128-32, 5 epochs on 10,000 digits) reaches 10.1, an untrained tied model 180.
 TIED_ERROR_TARGET = 11.5
 
-_TRUE_STATEMENTS = frozenset("bd")
+_TRUE_STATEMENTS = SealedLetters("ch03.statements", "5c2b85f9c7d8bffeb60661f2fa2468395da80c95be55a4bd1e739abb67c886d3")
 _REREAD = (  # the sections the statements test
     "A layer that reuses a kernel",
     "Counting parameters",
     "Saving and loading keeps the tie",
 )
 _STATEMENT_EXPLANATIONS = {
-    "a": "(a) is false: the decoder keeps biases of its own, one per output unit.",
-    "b": "(b) is true: the gradient of the loss with respect to a shared kernel is "
+    "a": "the decoder keeps biases of its own, one per output unit.",
+    "b": "the gradient of the loss with respect to a shared kernel is "
     "the sum of the gradients through its encoder use and its decoder use.",
-    "c": "(c) is false: the transposed kernel has the mirrored shape, so the decoder "
+    "c": "the transposed kernel has the mirrored shape, so the decoder "
     "layer's sizes are fixed by the encoder layer it is tied to.",
-    "d": "(d) is true: only the kernels are shared, so the saving is a bit less than half; biases are not shared.",
-    "e": "(e) is false: a .keras file stores the kernel once per use, but loading "
+    "d": "only the kernels are shared, so the saving is a bit less than half; biases are not shared.",
+    "e": "a .keras file stores the kernel once per use, but loading "
     "rebuilds the tie, as the chapter checks by changing a kernel after loading.",
 }
 

@@ -9,7 +9,7 @@ import numpy as np
 from companion.exercises._build_it import call_layer, check_short_training, describe_difference, passed
 from companion.exercises._measure import (
     Target,
-    held_out_mnist,
+    held_out_digits,
     model_input,
     model_output,
     not_a_model,
@@ -17,8 +17,7 @@ from companion.exercises._measure import (
     verdict_on,
 )
 from companion.exercises._verdict import (
-    measured_number,
-    Verdict,
+    SealedLetters,
     check_count,
     check_letters,
     check_prediction,
@@ -28,25 +27,26 @@ from companion.exercises._verdict import (
     learner_result,
     read_array,
     shown,
+    validate_measurement,
     wrong,
 )
 
-_TRUE_STATEMENTS = frozenset("ace")
+_TRUE_STATEMENTS = SealedLetters("ch04.statements", "d5836930900eb92f850ad265ee61ec1f1033af84fc7b972d5a6096d3739cd265")
 _REREAD = (  # the sections the statements test
     "The method",
     "What a phase costs",
     "Layer-wise or end-to-end, on the same budget",
 )
 _STATEMENT_EXPLANATIONS = {
-    "a": "(a) is true: phase 2 trains on the cached outputs of hidden layer 1, which "
+    "a": "phase 2 trains on the cached outputs of hidden layer 1, which "
     "are computed once; layer 1 does not change in that phase.",
-    "b": "(b) is false: after pretraining, fine-tuning trains all layers together "
+    "b": "after pretraining, fine-tuning trains all layers together "
     "on the full reconstruction (or classification) loss.",
-    "c": "(c) is true: pretraining uses only images, so it can use every unlabelled "
+    "c": "pretraining uses only images, so it can use every unlabelled "
     "image, while the classifier sees only the few labelled ones.",
-    "d": "(d) is false: with ReLUs, good initialisations and Adam, end-to-end training "
+    "d": "with ReLUs, good initialisations and Adam, end-to-end training "
     "of a few layers works well; the chapter measures how the two compare.",
-    "e": "(e) is true: a phase for layer i needs the activations of layer i-1 for all "
+    "e": "a phase for layer i needs the activations of layer i-1 for all "
     "training images; caching them avoids recomputing the frozen layers every epoch.",
 }
 
@@ -299,11 +299,8 @@ def check_optimiser_prediction(answer, sgd_accuracy, adam_accuracy):
     Returns:
         Verdict: whether the prediction held, with the measured numbers.
     """
-    measured = [measured_number(value, name, "an accuracy between 0 and 1", low=0, high=1)
+    measured = [validate_measurement(value, name, expected="an accuracy between 0 and 1", low=0, high=1)
                 for name, value in (("sgd_accuracy", sgd_accuracy), ("adam_accuracy", adam_accuracy))]
-    for verdict in measured:
-        if isinstance(verdict, Verdict):
-            return verdict
     sentence = (f"Measured test accuracy: {measured[0]:.1%} with plain SGD, {measured[1]:.1%} with Adam. "
                 "The gradients that reach the lower sigmoid layers are tiny, and plain SGD moves each "
                 "weight in proportion to its gradient; Adam divides by the gradient's typical size, so "
@@ -340,7 +337,7 @@ def check_few_label_classifier(classify):
     verdict = not_a_model(classify, "a classifier")
     if verdict is not None:
         return verdict
-    images, labels = held_out_mnist(FEW_LABELS_DIGITS)
+    images, labels = held_out_digits(FEW_LABELS_DIGITS)
     flat = images.reshape(len(images), -1)
     doing = "calling your classifier on the checker's digits"
     if isinstance(classify, keras.Model):

@@ -96,7 +96,7 @@ def test_statements_wrong_name_sections_never_letters(answer):
 
 def test_statements_bad_input():
     assert "labelled a to e" in ch01.check_linear_ae_statements({"b", "z"}).message
-    assert "Expected letters" in ch01.check_linear_ae_statements(3).message
+    assert "Expected the letters of the true statements" in ch01.check_linear_ae_statements(3).message
     assert status(ch01.check_linear_ae_statements(...)) == "unattempted"
 
 

@@ -159,8 +159,9 @@ def clean_environment(pip_cache):
     venv = str(ROOT / ".venv")
     env["PATH"] = os.pathsep.join(entry for entry in env.get("PATH", "").split(os.pathsep)
                                   if not entry.startswith(venv))
-    if not pip_cache:
+    if not pip_cache:  # neither pip's nor uv's (scripts/setup_env.sh installs the lock with uv)
         env["PIP_NO_CACHE_DIR"] = "1"
+        env["UV_NO_CACHE"] = "1"
     return env
 
 

@@ -271,11 +271,12 @@ def test_fresh_clones_do_not_inherit_this_virtual_environment(timings, monkeypat
     monkeypatch.setenv("PATH", f"{venv / 'bin'}:/usr/bin:/bin")
     monkeypatch.setenv("COMPANION_FAST", "1")  # the book build must run in full mode
     monkeypatch.delenv("PIP_NO_CACHE_DIR", raising=False)
+    monkeypatch.delenv("UV_NO_CACHE", raising=False)
 
     env = timings.clean_environment(pip_cache=False)
     assert env["PATH"] == "/usr/bin:/bin"
     assert "VIRTUAL_ENV" not in env and "COMPANION_FAST" not in env
-    assert env["PIP_NO_CACHE_DIR"] == "1", "a fresh machine has no pip cache"
+    assert env["PIP_NO_CACHE_DIR"] == env["UV_NO_CACHE"] == "1", "a fresh machine has no pip or uv cache"
     assert "PIP_NO_CACHE_DIR" not in timings.clean_environment(pip_cache=True)
 
 

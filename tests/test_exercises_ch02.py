@@ -356,12 +356,17 @@ def test_sandwich_names_what_differs(answer, words):
 
 
 def test_sandwich_whose_parts_are_not_models():
-    def build_sandwich(input_dim, hidden_sizes, code_size):
-        model = sandwich()(input_dim, hidden_sizes, code_size)
-        model.decoder = "decoder"
-        return model
+    class TextDecoder(keras.Model):
+        decoder = "decoder"  # a class attribute: PyTorch's modules take no text as a child
 
-    verdict = ch02.check_sandwich(build_sandwich)
+        def __init__(self, input_dim, hidden_sizes, code_size, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = keras.layers.Dense(code_size)
+
+        def call(self, inputs):
+            return self.encoder(inputs)
+
+    verdict = ch02.check_sandwich(TextDecoder)
     assert verdict.status == "wrong" and "`.decoder` of your model" in verdict.message, verdict.message
     assert "expected a Keras model that works on its own" in verdict.message
 

@@ -16,10 +16,10 @@ from companion.exercises._verdict import SealedLetters, check_choice, checker
 class Scenario:
     """One question of the quiz: its sealed key, why the key is right, and where the course answers it.
 
-    Attributes:
-        right: the right letter, as a ``SealedLetters`` of one letter.
-        explanation: shown with the confirmation, once the right letter is given.
-        reread: ``"Chapter N: section title"`` of the sections a wrong choice is sent to.
+    ``right`` is the right letter, as a ``SealedLetters`` of one letter;
+    ``explanation`` is shown with the confirmation, once the right letter is
+    given; ``reread`` holds the ``"Chapter N: section title"`` of the sections
+    a wrong choice is sent to.
     """
 
     right: SealedLetters

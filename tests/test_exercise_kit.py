@@ -180,7 +180,6 @@ def test_held_out_digits_are_the_last_test_digits_or_the_first_training_ones(che
     images, labels = _measure.held_out_digits(5)
     assert images.shape == (5, 28, 28) and images.dtype == np.float32 and labels.dtype == np.int64
     assert np.array_equal(labels, np.arange(45, 50)) and np.array_equal(images.reshape(5, -1), test_images[45:])
-    assert np.array_equal(_measure.held_out_mnist(5, last=False)[1], np.arange(5))
     train, _ = _measure.held_out_digits(7, split="train")
     assert train.shape == (7, 28, 28) and checker_digits.requests[-1] == ("train", 7)
 
@@ -231,16 +230,6 @@ def read_measurement(value):
 def test_validate_measurement(value, status, words):
     verdict = read_measurement(value)
     assert verdict.status == status and words in verdict.message, verdict.message
-
-
-def test_older_helpers_keep_their_return_style():
-    assert _verdict.as_whole_number(3.0) == 3
-    assert _verdict.as_whole_number("3").status == "wrong"
-    assert _verdict.measured_number(-1, "x", low=0).status == "wrong"
-    assert _verdict.call_for_array(lambda x: x, "f(x)", (np.ones(2),), (2,))[1] is None
-    array, verdict = _verdict.call_for_array(lambda x: x, "f(x)", (np.ones(2),), (3,))
-    assert array is None and "should return shape (3,)" in verdict.message
-    assert _verdict.call_for_number(lambda: 2, "f()", ())[0] == 2.0
 
 
 def test_scaffold_errors_are_told_from_keras_own():

@@ -81,19 +81,6 @@ def held_out_digits(n, *, split="test"):
     return images.reshape(len(images), 28, 28), np.asarray(labels[chosen]).astype("int64")
 
 
-def held_out_mnist(n, *, last=True):
-    """Older name (use :func:`held_out_digits`): ``n`` test digits ``(n, 28, 28)`` and their labels.
-
-    Args:
-        n: how many digits.
-        last: the last ``n`` test digits, else the first ``n``.
-    """
-    if last:
-        return held_out_digits(n)
-    images, labels = _checker_digits("test", n)
-    return np.asarray(images[:n], dtype="float32").reshape(-1, 28, 28), np.asarray(labels[:n]).astype("int64")
-
-
 def pixel_mse(a, b, *, per_image=False):
     """Mean squared error per pixel between two batches of images (Keras' ``"mse"``).
 

@@ -12,11 +12,7 @@ One way to signal a learner's error: a helper that finds one ends the check
 with :func:`end_check` and the enclosing :func:`checker` returns its Verdict.
 Helpers return the value they read (``read_array``, ``read_number``,
 ``read_whole_number``, ``learner_result``, ``validate_measurement``), never a
-``(value, verdict)`` tuple nor "a value or a Verdict". The older helpers that do
-(``call_learner_function``, ``call_for_array``, ``call_for_number``,
-``as_float_array``, ``as_result_array``, ``as_number``, ``as_whole_number``,
-``measured_number``) are kept, unchanged in behaviour, for the chapter modules
-not converted yet; new code does not use them.
+``(value, verdict)`` tuple nor "a value or a Verdict".
 
 Answer keys are not stored readable: a set of true letters is a
 :class:`SealedLetters` (a salted SHA-256 digest, compared by digest), and a
@@ -357,7 +353,7 @@ def check_letters(answer, letters, true_letters, explanations, reread):
         answer: e.g. ``{"a", "c"}``, ``["a", "c"]`` or ``"ac"``.
         letters: all statement letters, e.g. ``"abcde"``.
         true_letters: the key: a :class:`SealedLetters` (use this), or the
-            letters of the true statements in plain text (older chapters).
+            letters of the true statements in plain text (the kit's own tests).
         explanations: dict mapping each letter to why its statement is true or
             false. With a :class:`SealedLetters` key, give the reason only: the
             verdict starts each line with "(a) is true:" or "(a) is false:".
@@ -386,7 +382,7 @@ def check_choice(answer, letters, right_letter, explanation, reread):
         answer: the learner's letter, e.g. ``"b"``.
         letters: all option letters, e.g. ``"abcd"``.
         right_letter: the key: a :class:`SealedLetters` of one letter (use
-            this), or the letter in plain text (older chapters).
+            this), or the letter in plain text (the kit's own tests).
         explanation: shown with the confirmation.
         reread: the titles of the sections that answer the question.
     """
@@ -596,59 +592,3 @@ def read_number(result, signature):
     if not math.isfinite(value):
         end_check(wrong(f"{signature} returned {value}; expected a finite number."))
     return value
-
-
-# --- older helpers, kept for the chapters not converted yet: use the ones above ---------------------
-
-
-def _as_pair(read, *args, **kwargs):
-    try:
-        return read(*args, **kwargs), None
-    except _LearnerCodeFailed as failure:
-        return None, failure.verdict
-
-
-def _value_or_verdict(read, *args, **kwargs):
-    value, verdict = _as_pair(read, *args, **kwargs)
-    return verdict if verdict is not None else value
-
-
-def as_whole_number(answer):
-    """Older style (use :func:`read_whole_number`): ``answer`` as an int, or a wrong Verdict."""
-    return _value_or_verdict(read_whole_number, answer)
-
-
-def measured_number(value, name, expected="one finite number", low=-math.inf, high=math.inf):
-    """Older style (use :func:`validate_measurement`): a float in [low, high], or a wrong Verdict."""
-    return _value_or_verdict(validate_measurement, value, name, expected=expected, low=low, high=high)
-
-
-def call_learner_function(function, signature, args, error_hints=None):
-    """Older style (use :func:`learner_result`): ``(result, None)`` or ``(None, verdict)``."""
-    return _as_pair(learner_result, function, signature, args, error_hints)
-
-
-def as_float_array(result, signature, expected="an array of numbers"):
-    """Older style (use :func:`read_array`): ``(array, None)`` or ``(None, verdict)``."""
-    return _as_pair(read_array, result, signature, expected=expected)
-
-
-def as_result_array(result, expected_shape, signature):
-    """Older style (use :func:`read_array` with ``shape``): ``(array, None)`` or ``(None, verdict)``."""
-    return _as_pair(read_array, result, signature, shape=expected_shape)
-
-
-def as_number(result, signature):
-    """Older style (use :func:`read_number`): ``(float, None)`` or ``(None, verdict)``."""
-    return _as_pair(read_number, result, signature)
-
-
-def call_for_array(function, signature, args, expected_shape, error_hints=None):
-    """Older style (use :func:`learner_result` and :func:`read_array`): ``(array, None)`` or ``(None, verdict)``."""
-    return _as_pair(lambda: read_array(learner_result(function, signature, args, error_hints), signature,
-                                       shape=expected_shape))
-
-
-def call_for_number(function, signature, args):
-    """Older style (use :func:`learner_result` and :func:`read_number`): ``(float, None)`` or ``(None, verdict)``."""
-    return _as_pair(lambda: read_number(learner_result(function, signature, args), signature))

@@ -300,6 +300,8 @@ def main(argv=None):
         if "torch-tier" in args.only:
             measurements["torch_tier"] = time_torch_tier(logs)
             save(args.output, measurements)
+            if args.output == TIMINGS_JSON:
+                update_readme(results.read_json(TIMINGS_JSON))
         if "book-build" in args.only:
             measurements["book_build"] = time_book_build(logs, args.pip_cache)
             save(args.output, measurements)

@@ -368,7 +368,7 @@ def _require_tie_rebuilt(model, what):
 class InPartOrder(keras.layers.Layer):
     """A model seen with its trainable weights listed part by part: its encoder's, then its decoder's.
 
-    :func:`~companion.exercises._build_it.check_gradients` pairs the learner's
+    ``check_gradients`` (the build-it harness) pairs the learner's
     weights with the reference's by shape, in order; a sandwich has biases of
     the same shape on both sides, so both are listed in the same order first.
     """

@@ -2,9 +2,9 @@
 
 Each scenario is a question with four options and one best answer. A wrong
 choice gets the sections of the course to re-read, never the right letter.
-The key of each scenario is sealed: a salted digest of its letter
-(:class:`~companion.exercises._verdict.SealedLetters`), so reading the module
-or its objects does not give the answers away.
+The key of each scenario is sealed: a salted digest of its letter (a
+``SealedLetters``), so reading the module or its objects does not give the
+answers away.
 """
 
 from dataclasses import dataclass

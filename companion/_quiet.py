@@ -36,7 +36,11 @@ def import_keras_quietly():
     if "keras" in sys.modules:
         return
     with native_stderr_silenced():
-        import keras  # noqa: F401
+        import keras
+
+        # The backend's first tensor starts its devices: on a machine without a GPU, TensorFlow's probe of
+        # CUDA logs "failed call to cuInit" under whichever cell first computes something.
+        keras.ops.convert_to_numpy(keras.ops.zeros(()))
 
 
 class RetracingWarningFilter(logging.Filter):

@@ -58,7 +58,7 @@ PARTS = ("fast-notebooks", "full-notebooks", "test-command", "torch-tier", "book
 NOTEBOOK_TIMEOUT = 1800  # seconds per cell, as the book's execute.timeout
 EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
 # pytest's last line, e.g. "==== 1502 passed, 12 skipped in 301.22s (0:05:01) ====" or, with -q, without the "="s
-PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ (?:passed|failed|skipped|xfailed|xpassed|errors?|deselected)(?:, )?)+)"
+PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ (?:passed|failed|skipped|xfailed|xpassed|errors?|deselected|warnings?)(?:, )?)+)"
                             r" in ([0-9.]+)s\b", re.MULTILINE)
 # the steps of scripts/test.sh that run pytest, in order
 TEST_STEPS = ("TensorFlow, every tier but the book's", "JAX, the backend tier", "the built book")

@@ -68,7 +68,7 @@ def test_pca_wrong_answers_get_hints(answer, hint):
 
 def test_pca_not_a_function():
     verdict = ch01.check_pca_reconstruct(np.zeros((3, 3)))
-    assert status(verdict) == "wrong" and "Expected a function" in verdict.message
+    assert status(verdict) == "wrong" and ": a function. Received" in verdict.message
 
 
 def test_pca_learner_cannot_damage_the_check_data():

@@ -143,9 +143,9 @@ def phase_two_scaffold(autoencoder, images):
 
 
 @pytest.mark.parametrize("answer, status, words", [
-    (..., "unattempted", "define `phase_two(autoencoder, images)`"),
+    (..., "unattempted", "write `phase_two(autoencoder, images)`"),
     (phase_two_scaffold, "unattempted", "replace `raise NotImplementedError`"),
-    ("phase_two", "wrong", "Expected a function"),
+    ("phase_two", "wrong", ": a function. Received"),
     (lambda autoencoder, images: None, "wrong", "returned None"),
     (lambda autoencoder, images: autoencoder, "wrong", "to return three things: the phase model, its inputs and"),
     (lambda autoencoder, images: ("model", images, images), "wrong", "the phase model, a Keras model. Received"),

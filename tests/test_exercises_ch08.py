@@ -200,7 +200,7 @@ def stride_ignored(n, k, s):
         (lambda n, k, s: "counts", "must return an array of numbers"),
         (lambda n, k: np.zeros(3), "raised TypeError"),
         (lambda n, k, s: np.zeros(3)[(n - 1) * s + k], "has (n - 1) s + k entries"),
-        (42, "Expected a function"),
+        (42, ": a function. Received"),
     ],
 )
 def test_overlap_wrong(function, hint):

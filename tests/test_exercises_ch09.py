@@ -187,7 +187,7 @@ def test_vae_loss_wrong(answer, words):
         (lambda x, x_hat, z_mean, z_log_var: None, "wrong", "forget `return`"),
         (lambda x, x_hat: 0.0, "wrong", "raised TypeError"),
         (lambda x, h, m, v: "loss", "wrong", "tensors of numbers"),
-        ("loss", "wrong", "Expected the function"),
+        ("loss", "wrong", ": a function. Received"),
     ],
     ids=["scaffold", "ellipsis", "none", "signature", "text", "not a function"],
 )

@@ -76,7 +76,7 @@ def test_precision_at_k_in_numpy_is_accepted_too():
         (lambda c, l, k: "0.5", "must return one number"),
         (lambda c, l, k: None, "did you forget `return`"),
         (lambda c, l: 0.5, "raised TypeError"),
-        ("precision", "Expected a function"),
+        ("precision", ": a function. Received"),
     ],
     ids=["query included", "duplicates left out", "farthest", "cosine", "per query", "any k", "k + 1",
          "above one", "off", "text", "none", "two arguments", "string"],

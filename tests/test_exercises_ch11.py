@@ -165,7 +165,7 @@ def test_auroc_function_right():
         (lambda n, a: None, "forget `return`"),
         (lambda n, a: "0.8", "one number"),
         (lambda n: 0.5, "raised TypeError"),
-        ("auroc", "Expected a function"),
+        ("auroc", ": a function. Received"),
     ],
 )
 def test_auroc_function_wrong(function, hint):

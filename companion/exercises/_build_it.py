@@ -45,8 +45,8 @@ from companion.exercises._verdict import (
     correct,
     end_check,
     is_empty_function,
-    is_unattempted,
     learner_code,
+    require_callable,
     shown,
     unattempted,
     wrong,
@@ -61,6 +61,13 @@ _SEED = 1234
 def _arguments(args, kwargs):
     listed = [shown(value) for value in args] + [f"{key}={shown(value)}" for key, value in kwargs.items()]
     return ", ".join(listed)
+
+
+def learner_config(layer, what):
+    """The learner's ``layer.get_config()``, or None where it is no dict (check_config_round_trip says so)."""
+    with learner_code(f"calling get_config() of {what}"):
+        config = layer.get_config()
+    return config if isinstance(config, dict) else None
 
 
 def build(answer, signature, *args, **kwargs):
@@ -80,13 +87,7 @@ def build(answer, signature, *args, **kwargs):
         ``raise NotImplementedError``; wrong for something that cannot be
         called, an exception, or a result that is not a Keras layer or model.
     """
-    if is_unattempted(answer):
-        end_check(unattempted(f"write `{signature}`, run its cell, then pass it to the checker."))
-    if not callable(answer):
-        end_check(wrong(f"Expected `{signature}`: a class or a function. Received: {shown(answer)} "
-                        f"of type {type(answer).__name__}."))
-    if not inspect.isclass(answer) and is_empty_function(answer):
-        end_check(unattempted(f"the body of `{signature}` is still empty: write it, then run the check."))
+    require_callable(answer, signature)
     doing = f"building {_name(answer)}({_arguments(args, kwargs)})"
     with learner_code(doing):
         built = answer(*args, **kwargs)
@@ -446,22 +447,23 @@ def check_gradients(learner, inputs, *, reference=None, wrt_inputs=False, traini
         if _is_zero(gradient) and not _is_zero(expected):
             end_check(wrong(f"no gradient reaches {variable.path}: its gradient is zero where the reference's "
                             "is not, so training leaves it as it is."))
-        if expected is not None and gradient is not None:
-            difference = describe_difference(gradient, expected, rtol=rtol, atol=atol,
-                                             what=f"the gradient of {variable.path}")
-            if difference is not None:
-                end_check(wrong(f"{difference}."))
+        _require_same_gradient(gradient, expected, f"the gradient of {variable.path}", rtol, atol)
     if wrt_inputs:
         for number, (gradient, expected) in enumerate(zip(input_grads, reference_input_grads)):
             name = "the input" if len(input_grads) == 1 else f"input {number}"
             if _is_zero(gradient) and not _is_zero(expected):
                 end_check(wrong(f"no gradient flows back to {name} of {what}: its gradient is zero where the "
                                 "reference's is not."))
-            if expected is not None and gradient is not None:
-                difference = describe_difference(gradient, expected, rtol=rtol, atol=atol,
-                                                 what=f"the gradient with respect to {name}")
-                if difference is not None:
-                    end_check(wrong(f"{difference}."))
+            _require_same_gradient(gradient, expected, f"the gradient with respect to {name}", rtol, atol)
+
+
+def _require_same_gradient(gradient, expected, what, rtol, atol):
+    """End the check where both gradients exist and differ beyond the tolerances."""
+    if expected is None or gradient is None:
+        return
+    difference = describe_difference(gradient, expected, rtol=rtol, atol=atol, what=what)
+    if difference is not None:
+        end_check(wrong(f"{difference}."))
 
 
 def _pair_by_shape(have, wanted):

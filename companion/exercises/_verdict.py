@@ -24,9 +24,10 @@ import dis
 import functools
 import hashlib
 import hmac
-import os
+import inspect
 import math
 import numbers
+import os
 import re
 import reprlib
 import sys
@@ -522,6 +523,17 @@ def validate_measurement(value, name, *, expected="one finite number", low=-math
 # --- functions written by the learner -------------------------------------------------------------
 
 
+def require_callable(answer, signature, kind="a class or a function"):
+    """End the check unless ``answer`` is a written class or function (``signature`` names it to the learner)."""
+    if is_unattempted(answer):
+        end_check(unattempted(f"write `{signature}`, run its cell, then pass it to the checker."))
+    if not callable(answer):
+        end_check(wrong(f"Expected `{signature}`: {kind}. Received: {shown(answer)} "
+                        f"of type {type(answer).__name__}."))
+    if not inspect.isclass(answer) and is_empty_function(answer):
+        end_check(unattempted(f"the body of `{signature}` is still empty: write it, then run the check."))
+
+
 def learner_result(function, signature, args=(), error_hints=None):
     """Call a learner's function and return what it returned; end the check when it cannot be.
 
@@ -535,12 +547,7 @@ def learner_result(function, signature, args=(), error_hints=None):
         args: the arguments to call it with.
         error_hints: optional dict mapping an exception type to a hint.
     """
-    if is_unattempted(function):
-        end_check(unattempted(f"define `{signature}` and pass the function itself."))
-    if not callable(function):
-        end_check(wrong(f"Expected a function. Received: {type(function).__name__}."))
-    if is_empty_function(function):
-        end_check(unattempted(f"the body of `{signature}` is still empty: write it, then run the check."))
+    require_callable(function, signature, kind="a function")
     try:
         return function(*args)
     except Exception as error:  # the learner's code: report, never re-raise

@@ -16,6 +16,7 @@ from companion.exercises._build_it import (
     check_short_training,
     describe_difference,
     passed,
+    learner_config,
     random_inputs,
 )
 from companion.exercises._measure import not_a_model, pixel_mse
@@ -255,9 +256,8 @@ def _require_kernel_counted_once(partner, layer, what):
 
 def _require_json_config(layer, what):
     """End the check if the config holds what a .keras file cannot store as JSON (a layer object, ...)."""
-    with learner_code(f"calling get_config() of {what}"):
-        config = layer.get_config()
-    if not isinstance(config, dict):
+    config = learner_config(layer, what)
+    if config is None:
         return  # check_config_round_trip says what get_config must return
     try:
         json.dumps(config)
@@ -269,10 +269,9 @@ def _require_json_config(layer, what):
 
 def _require_partner_rebuilt(layer, what):
     """End the check if ``from_config`` leaves a layer's config (a dict) where the rebuilt layer needs the layer."""
-    with learner_code(f"calling get_config() of {what}"):
-        config = layer.get_config()
-    if not isinstance(config, dict) or not any(_is_layer_config(value) for key, value in config.items()
-                                               if key != "dtype"):  # Keras stores the dtype policy's config
+    config = learner_config(layer, what)
+    if config is None or not any(_is_layer_config(value) for key, value in config.items()
+                                 if key != "dtype"):  # Keras stores the dtype policy's config
         return  # check_config_round_trip says what is missing
     with learner_code(f"rebuilding {what} with from_config(get_config())"):
         clone = type(layer).from_config(copy.deepcopy(config))

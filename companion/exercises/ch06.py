@@ -1,12 +1,17 @@
 """Checkers for the exercises of Chapter 6 (sparse autoencoders)."""
 
-import inspect
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from companion.exercises._build_it import call_layer, check_gradients, check_short_training, describe_difference, passed
+from companion.exercises._build_it import (
+    call_layer,
+    check_gradients,
+    check_short_training,
+    describe_difference,
+    passed,
+)
 from companion.exercises._measure import Target, encode, held_out_digits, not_a_model, pixel_mse, reconstruct, verdict_on
 from companion.exercises._verdict import (
     SealedLetters,
@@ -15,11 +20,9 @@ from companion.exercises._verdict import (
     check_prediction,
     checker,
     end_check,
-    is_empty_function,
-    is_unattempted,
     learner_code,
+    require_callable,
     shown,
-    unattempted,
     validate_measurement,
     wrong,
 )
@@ -54,13 +57,7 @@ def _activations(shape, seed):
 
 def _build_regularizer(answer, rho, beta):
     """The learner's regulariser, ``answer(rho=rho, beta=beta)``; ends the check when it cannot be built."""
-    if is_unattempted(answer):
-        end_check(unattempted(f"write `{BUILD_SIGNATURE}`, run its cell, then pass it to the checker."))
-    if not callable(answer):
-        end_check(wrong(f"Expected `{BUILD_SIGNATURE}`: a class. Received: {shown(answer)} of type "
-                        f"{type(answer).__name__}."))
-    if not inspect.isclass(answer) and is_empty_function(answer):
-        end_check(unattempted(f"the body of `{BUILD_SIGNATURE}` is still empty: write it, then run the check."))
+    require_callable(answer, BUILD_SIGNATURE, kind="a class")
     with learner_code(f"building KLSparsity(rho={rho}, beta={beta})"):
         regularizer = answer(rho=rho, beta=beta)
     if not isinstance(regularizer, keras.regularizers.Regularizer):

@@ -24,6 +24,7 @@ from companion.exercises._verdict import (
     checker,
     end_check,
     learner_code,
+    require_callable,
     shown,
     validate_measurement,
     wrong,
@@ -238,15 +239,7 @@ def check_vae_loss(answer):
     Returns:
         Verdict: what differs, measured, when something does.
     """
-    from companion.exercises._verdict import is_empty_function, is_unattempted, unattempted
-
-    if is_unattempted(answer):
-        end_check(unattempted(f"write `{LOSS_SIGNATURE}`, run its cell, then pass the function to the checker."))
-    if not callable(answer):
-        end_check(wrong(f"Expected the function `{LOSS_SIGNATURE}`. Received: {shown(answer)} of type "
-                        f"{type(answer).__name__}."))
-    if is_empty_function(answer):
-        end_check(unattempted(f"the body of `{LOSS_SIGNATURE}` is still empty: write it, then run the check."))
+    require_callable(answer, LOSS_SIGNATURE, kind="a function")
     learner, reference = _loss_layer(answer), _loss_layer(reference_vae_loss)
     for image_shape, code_size in _LOSS_SHAPES:
         x, x_hat, z_mean, z_log_var = _loss_inputs(image_shape, code_size, seed=code_size)

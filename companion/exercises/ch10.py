@@ -11,12 +11,10 @@ from companion.exercises._verdict import (
     checker,
     correct,
     end_check,
-    is_empty_function,
-    is_unattempted,
     learner_code,
     read_number,
+    require_callable,
     shown,
-    unattempted,
     validate_measurement,
     wrong,
 )
@@ -117,12 +115,7 @@ def check_precision_at_k(answer):
     """
     from companion.representations import precision_at_k  # the reference
 
-    if is_unattempted(answer):
-        end_check(unattempted(f"write `{PRECISION_SIGNATURE}`, run its cell, then pass it to the checker."))
-    if not callable(answer):
-        end_check(wrong(f"Expected a function. Received: {shown(answer)} of type {type(answer).__name__}."))
-    if is_empty_function(answer):
-        end_check(unattempted(f"the body of `{PRECISION_SIGNATURE}` is still empty: write it, then run the check."))
+    require_callable(answer, PRECISION_SIGNATURE, kind="a function")
     for seed, (n, dim, classes, k) in enumerate(_PRECISION_CASES):
         codes, labels = _precision_data(n, dim, classes, seed)
         result, signature = _learner_precision(answer, codes, labels, k)

@@ -335,16 +335,8 @@ class VQAutoencoder(Autoencoder):
         return call_in_batches(self.decoder, vectors, batch_size=batch_size)
 
 
-def build_vq_autoencoder(
-    input_shape=(28, 28, 1),
-    code_size=16,
-    *,
-    codebook_size=64,
-    filters=(32, 64),
-    beta=0.25,
-    seed=None,
-    name="vq_autoencoder",
-):
+def build_vq_autoencoder(input_shape=(28, 28, 1), code_size=16, *, codebook_size=64, filters=(32, 64), beta=0.25,
+                         seed=None, name="vq_autoencoder"):
     """Build a convolutional autoencoder whose code is a grid of entries of a learned codebook.
 
     Encoder: one ``Conv2D(f, 3, strides=2)`` (ReLU) per entry of ``filters``,

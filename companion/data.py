@@ -587,9 +587,7 @@ def add_salt_and_pepper(images, level=0.1, *, seed=0):
         float32 array of the same shape.
 
     Raises:
-        TypeError: if ``level`` is not a number.
-        ValueError: if ``level`` is outside [0, 1] or the images are not
-            numbers in [0, 1].
+        TypeError, ValueError: as :func:`mask_pixels`, for a ``level`` or images out of place.
     """
     images = _unit_images(images)
     level = _checks.fraction("level", level)

@@ -118,16 +118,8 @@ class TiedAutoencoder(Autoencoder):
         return sub_model.get_layer(layer) if layer else sub_model
 
 
-def build_tied_autoencoder(
-    input_shape=(784,),
-    code_size=32,
-    *,
-    hidden_sizes=(128, 64),
-    activation="relu",
-    code_activation=None,
-    output_activation="sigmoid",
-    name="tied_autoencoder",
-):
+def build_tied_autoencoder(input_shape=(784,), code_size=32, *, hidden_sizes=(128, 64), activation="relu",
+                           code_activation=None, output_activation="sigmoid", name="tied_autoencoder"):
     """Build a symmetric dense autoencoder whose decoder reuses the encoder's kernels.
 
     The decoder's layers are :class:`DenseTranspose` of the encoder's ``Dense``

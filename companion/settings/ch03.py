@@ -1,13 +1,12 @@
 """Chapter 3, tied weights."""
 
+from companion.settings import ch02
+
+# the tied model is Chapter 2's network with its decoder tied, trained the same way
+_CHAPTER_2_TRAINING = ("n_train", "n_test", "hidden_sizes", "code_size", "epochs", "learning_rate", "batch_size")
+
 FULL = {
-    "n_train": 60_000,
-    "n_test": 10_000,
-    "hidden_sizes": (128, 64),
-    "code_size": 32,
-    "epochs": 30,
-    "learning_rate": 1e-3,  # Adam, decayed to 0 along a cosine
-    "batch_size": 64,
+    **{key: ch02.FULL[key] for key in _CHAPTER_2_TRAINING},
     "error_tolerance": 0.10,  # tied error <= (1 + this) x untied error
     # Exercise 3.4 (a tied linear autoencoder) and Exercise 3.5 (a tied one under a budget)
     "exercise_n_train": 20_000,

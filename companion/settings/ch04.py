@@ -1,10 +1,12 @@
 """Chapter 4, greedy layer-wise pretraining."""
 
+from companion.settings import ch02
+
+# Chapter 2's network and data, pretrained layer by layer
+_CHAPTER_2_NETWORK = ("n_train", "n_test", "hidden_sizes", "code_size")
+
 FULL = {
-    "n_train": 60_000,
-    "n_test": 10_000,
-    "hidden_sizes": (128, 64),
-    "code_size": 32,
+    **{key: ch02.FULL[key] for key in _CHAPTER_2_NETWORK},
     "phase_epochs": 3,
     "fine_tune_epochs": 6,
     "learning_rate": 1e-3,

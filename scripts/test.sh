@@ -14,6 +14,14 @@ source scripts/setup_env.sh --with-browser
 wait "$actionlint_install"
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
+# Two processes run at once in every step (pytest's two workers, two chapters), one per
+# core: each keeps to one thread, which spares the cores the switching between four.
+export TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
+# JAX compiles each operation for each shape it meets; both workers of step 2 meet
+# mostly the same ones, so they share one on-disk cache of the compiled code.
+JAX_COMPILATION_CACHE_DIR="$(mktemp -d)"
+trap 'rm -rf "$JAX_COMPILATION_CACHE_DIR"' EXIT
+export JAX_COMPILATION_CACHE_DIR JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 # 1. Every test but the built book's, on TensorFlow and both cores. Extra
 #    arguments replace the default selection, e.g. `bash scripts/test.sh tests -k data`.
 python -m pytest -n 2 -m "not book" "${@:-tests}"

@@ -23,7 +23,7 @@ FAST = {
     **FULL,
     "n_train": 20_000,
     "n_test": 2_000,
-    "epochs": 15,
+    "epochs": 10,
     "learning_rate": 3e-3,
     "wide_epochs": 4,
     "exercise_n_train": 10_000,

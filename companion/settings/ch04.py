@@ -40,7 +40,7 @@ FAST = {
     "learning_rate": 3e-3,
     "label_counts": (100, 1000),
     "seeds": (1, 2),
-    "classifier_epochs": 20,
+    "classifier_epochs": 15,
     "fine_tune_classifier_epochs": 10,
     "patience": 4,
     "historical_phase_epochs": 2,

@@ -19,5 +19,5 @@ FULL = {
 }
 # the quick run needs 20,000 digits for the denoisers to beat the median filter
 # on salt-and-pepper noise, as they do in the book
-FAST = {**FULL, "n_train": 20_000, "n_test": 2_000, "learning_rate": 3e-3, "exercise_n_train": 10_000,
+FAST = {**FULL, "n_train": 20_000, "n_test": 2_000, "epochs": 6, "learning_rate": 3e-3, "exercise_n_train": 10_000,
         "exercise_epochs": 4}

@@ -24,5 +24,5 @@ FULL = {
     "exercise_n_train": 12_000,
     "exercise_epochs": 6,
 }
-FAST = {**FULL, "n_train": 3_000, "n_test": 2_000, "n_patches": 2_000, "n_patch_test": 1_000, "epochs": 3,
+FAST = {**FULL, "n_train": 3_000, "n_test": 2_000, "n_patches": 2_000, "n_patch_test": 1_000, "epochs": 2,
         "patch_epochs": 4, "exercise_n_train": 10_000, "exercise_epochs": 3}

@@ -9,7 +9,7 @@ FULL = {
     "epochs": 20,
     "noise_level": 0.3,  # Gaussian corruption of the denoising autoencoder (Chapter 5's level)
     "denoising_vae_classes": tuple(range(10)),  # the denoising and variational autoencoders
-    "costly_classes": (2, 5, 8),  # the three classes hardest for every method of the paper
+    "costly_classes": (2, 5, 8),  # hard for the paper's methods (Chapter 11 says which)
     "costly_epochs": 10,  # the convolutional autoencoder, trained on the costly classes only
     "pca_components": 32,
     "forest_trees": 100,

@@ -33,9 +33,11 @@ through Debian's Chromium (no browser download). Run it by hand with::
 """
 
 import argparse
+import concurrent.futures
 import functools
 import html.parser
 import http.server
+import multiprocessing
 import os
 import re
 import shutil
@@ -92,6 +94,8 @@ DEVICE_SCALE_FACTOR = 2
 # pixels it covers; images at most ICON_MAX_WIDTH CSS px wide are icons.
 SHARPNESS = 0.9
 ICON_MAX_WIDTH = 48
+# Browsers that check pages side by side, one per core of the machine the tests run on.
+BROWSERS = 2
 # Sub-pixel rounding: how far (CSS px) content may pass the edge of its box.
 OVERFLOW_TOLERANCE_PX = 1
 # Long chapters make huge full-page screenshots; their top shows the theme, text,
@@ -656,14 +660,28 @@ def check_book(root, screenshot_dir=None, pages=None):
         problem = link_problem(root, page, target)
         if problem:
             report.add(Problem(page, "links", f"redirect: {problem}"))
-    with serve(root) as base_url, launch_browser() as browser, open_windows(browser) as contexts:
-        for page in browser_pages:
-            problems, screenshots = check_page(contexts, base_url, root, page, screenshot_dir)
+    # Rendering is most of the time: the pages are shared out among browsers, one per core.
+    shares = [browser_pages[start::BROWSERS] for start in range(BROWSERS) if browser_pages[start::BROWSERS]]
+    context = multiprocessing.get_context("spawn")  # a fresh process: no threads of the test process copied
+    with concurrent.futures.ProcessPoolExecutor(max(len(shares), 1), mp_context=context) as pool:
+        for problems, screenshots in pool.map(check_pages, [root] * len(shares), shares,
+                                              [screenshot_dir] * len(shares)):
             for problem in problems:
                 report.add(problem)
             report.screenshots.extend(screenshots)
     report.seconds = time.monotonic() - started
     return report
+
+
+def check_pages(root, pages, screenshot_dir=None):
+    """Check ``pages`` in one browser of its own: every problem found, and the screenshots saved."""
+    found, saved = [], []
+    with serve(root) as base_url, launch_browser() as browser, open_windows(browser) as contexts:
+        for page in pages:
+            problems, screenshots = check_page(contexts, base_url, root, page, screenshot_dir)
+            found.extend(problems)
+            saved.extend(screenshots)
+    return found, saved
 
 
 def summary(report, screenshot_dir=None):

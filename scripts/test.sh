@@ -24,11 +24,12 @@ JAX_COMPILATION_CACHE_DIR="$(mktemp -d)"
 trap 'rm -rf "$JAX_COMPILATION_CACHE_DIR"' EXIT
 export JAX_COMPILATION_CACHE_DIR JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 JAX_TEST_XLA_FLAGS="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
-# 1. Every test but the built book's, on TensorFlow and both cores. Extra
+# 1. Every test but the built book's, on TensorFlow and both cores (a worker that
+#    runs out of tests takes some of the other's: the long ones do not end alone). Extra
 #    arguments replace the default selection, e.g. `bash scripts/test.sh tests -k data`.
-python -m pytest -n 2 -m "not book" "${@:-tests}"
+python -m pytest -n 2 --dist worksteal -m "not book" "${@:-tests}"
 # 2. The tests that touch the backend (all but those marked backend_free), again on JAX.
-KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 -q -m "not backend_free and not slow and not book and not browser" tests
+KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 --dist worksteal -q -m "not backend_free and not slow and not book and not browser" tests
 # 3. Every chapter executed once, in parallel, into a fresh execution cache ...
 source scripts/execution_cache.sh
 cache_options="$(book_cache_options fresh)"

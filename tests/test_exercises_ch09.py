@@ -336,8 +336,9 @@ def test_elbo_model_bad_answers(held_out, make, status, hint):
 
 
 @pytest.mark.slow
-def test_elbo_model_rejects_the_chapters_2d_vae_and_accepts_the_solution():
-    """On the real held-out digits: the chapter's baseline fails, the solution (fast-mode budget) passes."""
+def test_elbo_model_rejects_the_chapters_2d_vae():
+    """On the real held-out digits the chapter's baseline fails (that the solution passes, in fast mode,
+    is asserted where it is trained: a hidden cell of Chapter 9b, which the test command executes)."""
     if not (Path(os.environ.get("COMPANION_DATA", "")) / "mnist.npz").is_file():
         pytest.skip("needs MNIST in the folder named by COMPANION_DATA")
     (x_train, _), _ = cp.load_mnist(10_000, 1)
@@ -346,12 +347,8 @@ def test_elbo_model_rejects_the_chapters_2d_vae_and_accepts_the_solution():
     baseline = cp.build_vae((28, 28, 1), 2, kind="dense", hidden_sizes=(512, 256), seed=1)
     cp.train(baseline, x_train[..., None], epochs=settings.epochs_2d, batch_size=settings.batch_size,
              learning_rate=settings.learning_rate)
-    assert ch09.check_elbo_model(baseline).status == "wrong"
-    solution = cp.build_vae((28, 28, 1), 16, kind="dense", hidden_sizes=(512, 256), seed=4)
-    cp.train(solution, x_train[:settings.exercise_n_train, ..., None], epochs=settings.exercise_epochs,
-             batch_size=settings.batch_size, learning_rate=settings.learning_rate)
-    verdict = ch09.check_elbo_model(solution)
-    assert verdict.status == "correct", verdict.message
+    verdict = ch09.check_elbo_model(baseline)
+    assert verdict.status == "wrong", verdict.message
 
 
 # --- 9.5 the prediction about active units at beta = 8 ---

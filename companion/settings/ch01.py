@@ -32,7 +32,7 @@ FAST = {
     **FULL,
     "n_train": 10_000,
     "n_test": 2_000,
-    "sweep_epochs": 6,
+    "sweep_epochs": 5,
     "sweep_batch_size": 64,  # more steps on fewer digits
     "overcomplete_epochs": 3,
     # a sixth of the training steps: the subspace is still settling

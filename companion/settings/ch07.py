@@ -15,5 +15,5 @@ FULL = {
     "exercise_n_train": 20_000,
     "exercise_epochs": 6,
 }
-FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs": 6, "stack_epochs": 2, "exercise_n_train": 10_000,
+FAST = {**FULL, "n_train": 10_000, "n_test": 2_000, "epochs": 5, "stack_epochs": 2, "exercise_n_train": 10_000,
         "exercise_epochs": 6}

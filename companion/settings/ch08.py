@@ -25,4 +25,4 @@ FULL = {
     "exercise_epochs": 6,
 }
 FAST = {**FULL, "n_train": 3_000, "n_test": 2_000, "n_patches": 2_000, "n_patch_test": 1_000, "epochs": 2,
-        "patch_epochs": 4, "exercise_n_train": 10_000, "exercise_epochs": 3}
+        "patch_epochs": 3, "exercise_n_train": 10_000, "exercise_epochs": 3}

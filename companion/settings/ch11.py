@@ -23,5 +23,5 @@ FULL = {
     "learning_rate": 1e-3,
     "batch_size": 128,
 }
-FAST = {**FULL, "denoising_vae_classes": (2, 5, 8), "costly_classes": (8,), "n_train": 12_000, "n_test": 2_000, "epochs": 8, "costly_epochs": 3, "ood_n_train": 6_000,
+FAST = {**FULL, "denoising_vae_classes": (2, 5, 8), "costly_classes": (8,), "n_train": 12_000, "n_test": 2_000, "epochs": 6, "costly_epochs": 3, "ood_n_train": 6_000,
         "ood_epochs": 5, "fashion_n_train": 10_000, "vae_epochs": 5}

@@ -391,10 +391,10 @@ def one_class(bench):
             + [(f"our {name}", f"{value:.1f}") for name, value in scores.items() if name != "dense AE"],
         ))
     digits = list(bench.digits)
+    over = "the ten digits" if digits == list(DIGITS) else "digits " + ", ".join(map(str, digits))
     rows.append(row(
         "one_class_mean",
-        experiment=f"One-class MNIST, mean over the {'ten' if len(digits) == 10 else len(digits)} digits: "
-                   "dense AE vs One-Class Deep SVDD",
+        experiment=f"One-class MNIST, mean over {over}: dense AE vs One-Class Deep SVDD",
         reference=float(np.mean(np.take(RUFF_ONE_CLASS_DEEP_SVDD, digits))),
         ours=float(np.mean(dense)),
         seconds=seconds,

@@ -36,6 +36,7 @@ FAST = {
     "n_train": 10_000,
     "n_test": 2_000,
     "epochs": 6,
+    "betas": (0.0, 0.01, 0.03),  # no penalty, the chapter's weight, and a larger one
     "classifier_epochs": 4,
     "dictionary_epochs": 8,
     "n_patches": 15_000,

@@ -1,5 +1,6 @@
 """cp.chapter_settings and every chapter's settings module."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,30 @@ def test_fast_never_trains_more_than_full(chapter):
             assert fast <= full, f"ch{chapter:02d}: FAST[{key!r}] = {fast} > FULL's {full}"
         if "seed" in key and isinstance(full, tuple):
             assert len(fast) <= len(full), f"ch{chapter:02d}: FAST has more {key} than FULL"
+
+
+def test_the_training_table_holds_counts_epochs_batches_and_rates():
+    table = cp.chapter_settings(4, fast=False).training_table()
+    module = settings.chapter_module(4).FULL
+    rows = list(table.index)
+    assert rows[:2] == ["n_train", "n_test"], "in the order of the settings module"
+    assert {"phase_epochs", "classifier_epochs", "batch_size", "classifier_batch_size", "learning_rate",
+            "historical_learning_rate"} <= set(rows)
+    assert not {"hidden_sizes", "seeds", "patience", "label_counts", "graph_size"} & set(rows)
+    assert table.loc["n_train", "value"] == f"{module['n_train']:,}" == "60,000"
+    assert table.loc["fine_tune_learning_rate", "value"] == "0.0001"
+    assert table.index.name == "Chapter 4's training settings"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_has_a_training_table_of_its_mode(chapter):
+    fast, full = (cp.chapter_settings(chapter, fast=mode).training_table() for mode in (True, False))
+    assert list(fast.index) == list(full.index) and len(full) >= 2
+    assert any("epochs" in name for name in full.index) or chapter == 13  # the quiz times one epoch per model
+
+
+def test_every_chapter_shows_its_training_table_under_its_setup():
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]*.ipynb")):
+        code = [cell for cell in json.loads(path.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"]
+        setup = next(index for index, cell in enumerate(code) if "cp.chapter_settings(" in "".join(cell["source"]))
+        assert "".join(code[setup + 1]["source"]) == "settings.training_table()", path.name

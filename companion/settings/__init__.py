@@ -14,6 +14,22 @@ import pkgutil
 from companion import _checks
 from companion.runtime import fast_mode
 
+# The settings a reader needs to repeat a chapter's training: sample counts
+# (``n_train``, ``iwae_n``, ``exercise_n_train``), epochs, batch sizes and learning rates.
+_TRAINING_WORDS = ("epochs", "learning_rate", "batch_size")
+
+
+def _is_training_setting(key):
+    counts = key.startswith("n_") or "_n_" in key or key.endswith("_n")
+    return counts or any(word in key for word in _TRAINING_WORDS)
+
+
+def _shown(value):
+    """``60,000`` for a count, ``0.001`` for a rate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
 
 class Settings:
     """A chapter's settings for the current mode, read as attributes (``settings.epochs``)."""
@@ -35,6 +51,21 @@ class Settings:
     def as_dict(self):
         """All settings as a new dict."""
         return dict(self._values)
+
+    def training_table(self):
+        """The chapter's training settings as a small table, shown under each chapter's setup cell.
+
+        Returns:
+            pandas.DataFrame: one row per sample count, number of epochs,
+            batch size and learning rate, in the order of the chapter's
+            settings module, indexed by the name the cells use
+            (``settings.<name>``).
+        """
+        import pandas as pd  # only the table needs it
+
+        names = [key for key in self._values if _is_training_setting(key)]
+        return pd.DataFrame({"value": [_shown(self._values[key]) for key in names]},
+                            index=pd.Index(names, name=f"Chapter {self._chapter}'s training settings"))
 
     def __repr__(self):
         items = "\n".join(f"  {key} = {value!r}" for key, value in self._values.items())

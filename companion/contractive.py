@@ -8,20 +8,20 @@ from companion.models import Autoencoder, dense_reconstruction, dense_tower
 
 
 def squared_jacobian_norms(codes, kernel):
-    """``||J_f(x)||_F^2`` of each example, for a sigmoid layer ``h = sigmoid(x W + b)``.
+    """``||J_f(x)||_F^2`` of each example, for a sigmoid layer ``z = sigmoid(W x + b)``.
 
-    The Jacobian is ``J_ji = h_j (1 - h_j) W_ij``, so
-    ``||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ij^2`` needs no autodiff
+    The Jacobian is ``J_ji = z_j (1 - z_j) W_ji``, so
+    ``||J||_F^2 = sum_j (z_j (1 - z_j))^2 sum_i W_ji^2`` needs no autodiff
     (Chapter 7).
 
     Args:
-        codes: the layer's outputs ``h``, shape ``(batch, units)``.
-        kernel: its kernel ``W``, shape ``(inputs, units)``.
+        codes: the layer's outputs ``z``, shape ``(batch, units)``.
+        kernel: its Keras kernel, ``W`` transposed, shape ``(inputs, units)``.
 
     Returns:
         A tensor of shape ``(batch,)``.
     """
-    column_norms = ops.sum(ops.square(kernel), axis=0)  # sum_i W_ij^2, one per unit
+    column_norms = ops.sum(ops.square(kernel), axis=0)  # sum_i W_ji^2, one per unit (the kernel is W^T)
     return ops.sum(ops.square(codes * (1.0 - codes)) * column_norms, axis=-1)
 
 
@@ -29,8 +29,8 @@ def contractive_penalty(codes, kernel):
     """Mean over a batch of ``||J_f(x)||_F^2`` for a sigmoid layer (Chapter 7).
 
     Args:
-        codes: the layer's outputs ``h``, shape ``(batch, units)``.
-        kernel: its kernel ``W``, shape ``(inputs, units)``.
+        codes: the layer's outputs ``z``, shape ``(batch, units)``.
+        kernel: its Keras kernel, ``W`` transposed, shape ``(inputs, units)``.
 
     Returns:
         A scalar tensor: the mean of :func:`squared_jacobian_norms`.

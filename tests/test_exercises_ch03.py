@@ -43,7 +43,7 @@ def test_tied_linear_outcome(kernel, outcome):
     "answer, kernel, status, words",
     [
         ("b", ORTHONORMAL, "correct", "your prediction held: (b)"),
-        (" B ", ORTHONORMAL, "correct", "|W^T W - I| is 0.000"),
+        (" B ", ORTHONORMAL, "correct", "|W W^T - I| is 0.000"),
         ("a", ORTHONORMAL, "wrong", "your prediction (a) did not hold"),
         ("z", ORTHONORMAL, "wrong", 'one of "a", "b" or "c"'),
         (0, ORTHONORMAL, "wrong", "Expected one letter"),

@@ -36,10 +36,10 @@ from companion.exercises._verdict import (
 TIED_LINEAR_CHOICES = {
     "a": "far from the identity, as for Chapter 1's untied linear autoencoder: any invertible "
     "mix of the principal axes reconstructs as well.",
-    "b": "close to the identity: the columns become orthonormal.",
+    "b": "close to the identity: the rows of W become orthonormal.",
     "c": "close to zero: the kernel shrinks away.",
 }
-_ORTHONORMAL_TOLERANCE = 0.1  # largest |W^T W - I| entry; Glorot's initial kernel is about 1 away
+_ORTHONORMAL_TOLERANCE = 0.1  # largest |W W^T - I| entry; Glorot's initial kernel is about 1 away
 _SHRUNK_NORM = 0.1  # mean column norm of a kernel that has shrunk away
 
 # Exercise 3.5: a tied autoencoder with a code of at most 32 numbers and at most 120,000 parameters
@@ -359,7 +359,7 @@ def tied_linear_outcome(kernel):
     """Exercise 3.4: the letter of ``TIED_LINEAR_CHOICES`` that a trained kernel gives.
 
     Args:
-        kernel: the encoder's kernel ``W``, shape ``(784, k)``.
+        kernel: the encoder's Keras kernel, ``W`` transposed, shape ``(784, k)``.
 
     Returns:
         ``"a"``, ``"b"`` or ``"c"``.
@@ -371,17 +371,17 @@ def tied_linear_outcome(kernel):
 
 
 def _gram_deviation(kernel):
-    """The largest entry of ``|W^T W - I|``."""
+    """The largest entry of ``|W W^T - I|``, the kernel being ``W^T``."""
     return float(np.abs(kernel.T @ kernel - np.eye(kernel.shape[1])).max())
 
 
 @checker
 def check_tied_linear_prediction(answer, kernel):
-    """Exercise 3.4: the prediction of what ``W^T W`` becomes in a trained tied linear autoencoder.
+    """Exercise 3.4: the prediction of what ``W W^T`` becomes in a trained tied linear autoencoder.
 
     Args:
         answer: the learner's letter, made before the experiment.
-        kernel: the trained encoder kernel, shape ``(784, k)``.
+        kernel: the trained encoder's Keras kernel, ``W`` transposed, shape ``(784, k)``.
 
     Returns:
         Verdict.
@@ -394,10 +394,10 @@ def check_tied_linear_prediction(answer, kernel):
         )
     norms = np.linalg.norm(array, axis=0)
     measured = (
-        f"Measured: the largest entry of |W^T W - I| is {_gram_deviation(array):.3f}, and the columns' "
-        f"lengths run from {norms.min():.3f} to {norms.max():.3f}. With the decoder tied to the "
-        "encoder, the reconstruction is W W^T x (plus biases), and the best map of rank k is the "
-        "projection onto the principal subspace: W W^T must be a projection, so W^T W = I."
+        f"Measured: the largest entry of |W W^T - I| is {_gram_deviation(array):.3f}, and the lengths of "
+        f"W's rows (the kernel's columns) run from {norms.min():.3f} to {norms.max():.3f}. With the decoder "
+        "tied to the encoder, the reconstruction is W^T W x (plus biases), and the best map of rank k is "
+        "the projection onto the principal subspace: W^T W must be a projection, so W W^T = I."
     )
     return check_prediction(answer, TIED_LINEAR_CHOICES, tied_linear_outcome(array), measured)
 

@@ -81,8 +81,9 @@ def check_contractive_dense(answer):
 
     ``answer`` is a ``keras.layers.Layer`` subclass (a ``Dense`` layer, say)
     called as ``ContractiveDense(units, contraction=0.01)``: a sigmoid layer
-    ``h = sigmoid(x W + b)`` that, at each call, adds ``contraction`` times the
-    mean over the batch of ``||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ij^2``
+    ``z = sigmoid(W x + b)`` (``inputs @ kernel + bias``, the kernel being ``W^T``) that, at each
+    call, adds ``contraction`` times the mean over the batch of
+    ``||J||_F^2 = sum_j (z_j (1 - z_j))^2 sum_i W_ji^2``
     to the loss with ``add_loss``. The checker builds it at two sizes; with the
     weights of :class:`companion.ContractiveDense` it must give its outputs and
     gradients on batches of 1, 7 and 64 inputs, and a penalty equal to the one
@@ -237,7 +238,7 @@ STATEMENT_LETTERS = "abcde"
 _TRUE_STATEMENTS = SealedLetters("ch07.statements", "f05896f01658bd4094d81fdf5a56d31c08445c0aad252d90140b70986993f65a")
 _REREAD = ("The penalty", "Measuring contraction", "Tangent directions")  # the sections the statements test
 _STATEMENT_EXPLANATIONS = {
-    "a": "J_ji = dh_j/dx_i = h_j (1 - h_j) W_ij for h = sigmoid(x W + b).",
+    "a": "J_ji = dz_j/dx_i = z_j (1 - z_j) W_ji for z = sigmoid(W x + b).",
     "b": "a saturated unit (h near 0 or 1) has h (1 - h) near 0, so it "
     "contributes almost nothing to the penalty, whatever its weights.",
     "c": "the penalty alone would make f constant; the reconstruction "

@@ -59,13 +59,14 @@ class Settings:
             pandas.DataFrame: one row per sample count, number of epochs,
             batch size and learning rate, in the order of the chapter's
             settings module, indexed by the name the cells use
-            (``settings.<name>``).
+            (``settings.<name>``), in one column, ``value``.
         """
         import pandas as pd  # only the table needs it
 
         names = [key for key in self._values if _is_training_setting(key)]
-        return pd.DataFrame({"value": [_shown(self._values[key]) for key in names]},
-                            index=pd.Index(names, name=f"Chapter {self._chapter}'s training settings"))
+        table = pd.DataFrame({"value": [_shown(self._values[key]) for key in names]}, index=names)
+        table.columns.name = "setting"  # one header row: setting | value
+        return table
 
     def __repr__(self):
         items = "\n".join(f"  {key} = {value!r}" for key, value in self._values.items())

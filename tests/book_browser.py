@@ -661,7 +661,7 @@ def check_book(root, screenshot_dir=None, pages=None):
         if problem:
             report.add(Problem(page, "links", f"redirect: {problem}"))
     # Rendering is most of the time: the pages are shared out among browsers, one per core.
-    shares = [browser_pages[start::BROWSERS] for start in range(BROWSERS) if browser_pages[start::BROWSERS]]
+    shares = [browser_pages[start::BROWSERS] for start in range(min(BROWSERS, len(browser_pages)))]
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads of the test process copied
     with concurrent.futures.ProcessPoolExecutor(max(len(shares), 1), mp_context=context) as pool:
         for problems, screenshots in pool.map(check_pages, [root] * len(shares), shares,

@@ -185,7 +185,7 @@ def with_penalty(penalty):
     return type("Variant", (ContractiveDense,), {"penalty": lambda self, codes: penalty(codes, self.kernel)})
 
 
-SLOPE_INSTEAD_OF_H = with_penalty(  # h where the Jacobian has h (1 - h)
+SLOPE_INSTEAD_OF_H = with_penalty(  # z where the Jacobian has z (1 - z)
     lambda h, w: ops.mean(ops.sum(ops.square(h) * ops.sum(ops.square(w), axis=0), axis=-1)))
 NO_SQUARED_SLOPE = with_penalty(
     lambda h, w: ops.mean(ops.sum(h * (1 - h) * ops.sum(ops.square(w), axis=0), axis=-1)))

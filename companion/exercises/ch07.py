@@ -239,7 +239,7 @@ _TRUE_STATEMENTS = SealedLetters("ch07.statements", "f05896f01658bd4094d81fdf5a5
 _REREAD = ("The penalty", "Measuring contraction", "Tangent directions")  # the sections the statements test
 _STATEMENT_EXPLANATIONS = {
     "a": "J_ji = dz_j/dx_i = z_j (1 - z_j) W_ji for z = sigmoid(W x + b).",
-    "b": "a saturated unit (h near 0 or 1) has h (1 - h) near 0, so it "
+    "b": "a saturated unit (z near 0 or 1) has z (1 - z) near 0, so it "
     "contributes almost nothing to the penalty, whatever its weights.",
     "c": "the penalty alone would make f constant; the reconstruction "
     "loss keeps it sensitive along the directions in which the data vary.",
@@ -252,7 +252,7 @@ _STATEMENT_EXPLANATIONS = {
 
 @checker
 def check_unit_jacobian(answer):
-    """Exercise 7.2: ``||J||_F^2`` of one sigmoid unit with h = 0.5 and ``||w||^2 = 4``.
+    """Exercise 7.2: ``||J||_F^2`` of one sigmoid unit with z = 0.5 and ``||w||^2 = 4``.
 
     Args:
         answer: the learner's number.
@@ -261,7 +261,7 @@ def check_unit_jacobian(answer):
         Verdict.
     """
     hints = [
-        (0.5 * 0.5 * 4, "square the derivative h (1 - h) before you multiply by the weights."),
+        (0.5 * 0.5 * 4, "square the derivative z (1 - z) before you multiply by the weights."),
         (0.0625, "multiply by the squared norm of the unit's weights too."),
         (0.0625 * 2, "use the squared norm of the weights, not the norm."),
     ]
@@ -315,7 +315,7 @@ def check_stronger_penalty_prediction(answer, norm, stronger_norm):
     sentence = (f"Measured: mean ||J||_F {norm:.3f} with lambda, {stronger_norm:.3f} with 10 lambda "
                 f"({ratio:.0%} of it). The penalty is lambda ||J||_F^2: at ten times the weight, the "
                 "reconstruction loss can afford far less sensitivity, and the sigmoid units move towards "
-                "saturation, where h (1 - h) and with it the Jacobian is small.")
+                "saturation, where z (1 - z) and with it the Jacobian is small.")
     return check_prediction(answer, STRONGER_PENALTY_CHOICES, stronger_penalty_outcome(ratio), sentence)
 
 

@@ -72,7 +72,8 @@ def train(
     batch_size = _checks.positive_int("batch_size", batch_size)
     cosine_decay = _checks.boolean("cosine_decay", cosine_decay)
     _checks.one_of("verbose", verbose, (0, 1, 2))
-    steps = epochs * math.ceil(len(x) / batch_size)
+    examples = len(x[0]) if isinstance(x, (list, tuple)) else len(x)  # a model of several inputs gets a list
+    steps = epochs * math.ceil(examples / batch_size)
     model.compile(
         optimizer=_optimizer(optimizer, learning_rate, cosine_decay, steps),
         loss=loss,

@@ -70,6 +70,18 @@ def test_cosine_decay_brings_the_learning_rate_to_zero(x):
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.0, abs=1e-9)
 
 
+def test_cosine_decay_counts_the_examples_of_a_model_with_several_inputs(x):
+    """With [inputs, levels] the decay spans the run's 2 x 5 steps, not 2 x ceil(2 / 8) (the list's length)."""
+    inputs, level = keras.Input((x.shape[1],)), keras.Input((1,))
+    model = keras.Model([inputs, level], keras.layers.Dense(x.shape[1])(keras.layers.Concatenate()([inputs, level])))
+    cp.train(model, [x, np.ones((len(x), 1), "float32")], x, loss="mse", epochs=2, batch_size=8,
+             learning_rate=0.05, cosine_decay=True)
+    assert int(model.optimizer.iterations) == 2 * 5
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.0, abs=1e-9)
+    schedule = model.optimizer._learning_rate  # halfway, the cosine is at half the initial rate
+    assert float(keras.ops.convert_to_numpy(schedule(5))) == pytest.approx(0.025, rel=1e-5)
+
+
 def test_constant_learning_rate_by_default(x):
     model = autoencoder()
     cp.train(model, x, loss="mse", epochs=1, batch_size=8, optimizer="sgd", learning_rate=0.05)

@@ -53,6 +53,24 @@ from companion.data import (
     mask_pixels,
 )
 from companion.denoising import Corruption, build_denoising_autoencoder
+from companion.diffusion import (
+    DiffusionModel,
+    ForwardDiffusion,
+    GaussianMixture,
+    LevelEmbedding,
+    annealed_langevin,
+    build_diffusion_model,
+    build_digit_classifier,
+    build_noise_predictor,
+    ddim_sample,
+    ddpm_sample,
+    frechet_distance,
+    generator_scores,
+    learned_score,
+    linear_schedule,
+    ring_mixture,
+    signal_levels,
+)
 from companion.greedy import train_greedy_layerwise
 from companion.metrics import (
     classifier_score,
@@ -117,6 +135,22 @@ __version__ = "0.1.0"
 use_retina_figures()  # in a notebook: figures stay sharp on high-density screens
 
 __all__ = [
+    "DiffusionModel",
+    "ForwardDiffusion",
+    "GaussianMixture",
+    "LevelEmbedding",
+    "annealed_langevin",
+    "build_diffusion_model",
+    "build_digit_classifier",
+    "build_noise_predictor",
+    "ddim_sample",
+    "ddpm_sample",
+    "frechet_distance",
+    "generator_scores",
+    "learned_score",
+    "linear_schedule",
+    "signal_levels",
+    "ring_mixture",
     "ConditionalVAE",
     "DeadCodeRestarts",
     "OneHot",

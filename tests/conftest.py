@@ -111,7 +111,7 @@ BACKEND_FREE_FILES = {
     "test_api_page.py": (), "test_benchmarks.py": (), "test_checked_outputs.py": (),
     "test_checkers_never_raise.py": ("check_phase_two",),  # it builds the stack that the learner's function gets
     "test_colab_notebooks.py": (), "test_data.py": (),
-    "test_exercises_ch13.py": (), "test_notebooks.py": (), "test_patches.py": (), "test_settings.py": (),
+    "test_exercises_ch14.py": (), "test_notebooks.py": (), "test_patches.py": (), "test_settings.py": (),
     "test_workflow.py": (),
 }
 

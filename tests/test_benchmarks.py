@@ -240,7 +240,7 @@ def pasted_keys():
 
 def test_the_page_pastes_from_notebooks_that_exist():
     pasted = pasted_keys()
-    assert len(pasted) == 63
+    assert len(pasted) == 74
     for path in {match["path"] for match in GLUE_ROLE.finditer(RESULTS_PAGE.read_text())}:
         assert (RESULTS_PAGE.parent / path).resolve().is_file(), path
 
@@ -338,7 +338,7 @@ def test_colab_check_selects_each_chapter_once_by_its_exact_id(results, tmp_path
 
 
 def test_colab_check_can_run_every_chapter_named_on_the_command_line(colab_check, monkeypatch, capsys):
-    every = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "09b", "10", "11", "12", "13"]
+    every = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "09b", "10", "11", "12", "13", "14"]
     monkeypatch.setenv("COMPANION_DATA", "/nowhere")  # parse_args checks only that it is set
     chosen = colab_check.parse_args(["--chapters", *every]).chapters
     assert [path.name.split("_")[0] for path in chosen] == every

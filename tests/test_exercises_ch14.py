@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.exercises import ch13
+from companion.exercises import ch14
 from companion.exercises._verdict import SealedLetters
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-QUIZ = NOTEBOOKS / "13_which_autoencoder_when.ipynb"
-CHECKERS = {key: getattr(ch13, f"check_{key}") for key in ch13.SCENARIOS}
+QUIZ = NOTEBOOKS / "14_which_autoencoder_when.ipynb"
+CHECKERS = {key: getattr(ch14, f"check_{key}") for key in ch14.SCENARIOS}
 
 
 def solution_letters():
@@ -21,7 +21,7 @@ def solution_letters():
     letters = {}
     for cell in json.loads(QUIZ.read_text(encoding="utf-8"))["cells"]:
         source = "".join(cell["source"])
-        match = re.search(r'^answer = "([a-d])".*\ncp\.exercises\.ch13\.check_(\w+)\(answer\)', source, re.MULTILINE)
+        match = re.search(r'^answer = "([a-d])".*\ncp\.exercises\.ch14\.check_(\w+)\(answer\)', source, re.MULTILINE)
         if cell["cell_type"] == "code" and match:
             letters[match.group(2)] = match.group(1)
     return letters
@@ -31,13 +31,13 @@ SOLVED = solution_letters()
 
 
 def test_every_scenario_has_a_solution_in_the_notebook():
-    assert set(SOLVED) == set(ch13.SCENARIOS)
+    assert set(SOLVED) == set(ch14.SCENARIOS)
 
 
 @pytest.mark.parametrize("key", CHECKERS)
 def test_the_solution_letter_is_the_only_one_accepted_and_is_explained(key):
-    scenario = ch13.SCENARIOS[key]
-    accepted = [letter for letter in ch13.OPTION_LETTERS if CHECKERS[key](letter)]
+    scenario = ch14.SCENARIOS[key]
+    accepted = [letter for letter in ch14.OPTION_LETTERS if CHECKERS[key](letter)]
     assert accepted == [SOLVED[key]]
     verdict = CHECKERS[key](SOLVED[key].upper())
     assert verdict.status == "correct" and scenario.explanation in verdict.message
@@ -45,17 +45,17 @@ def test_the_solution_letter_is_the_only_one_accepted_and_is_explained(key):
 
 @pytest.mark.parametrize("key", CHECKERS)
 def test_the_key_is_sealed(key):
-    key_object = ch13.SCENARIOS[key].right
+    key_object = ch14.SCENARIOS[key].right
     assert isinstance(key_object, SealedLetters)
-    assert key_object.matches(SOLVED[key]) and key_object.salt == f"ch13.{key}"
+    assert key_object.matches(SOLVED[key]) and key_object.salt == f"ch14.{key}"
     assert SOLVED[key] not in {value for value in vars(key_object).values() if len(str(value)) == 1}
     assert f"'{SOLVED[key]}'" not in repr(key_object) and f'"{SOLVED[key]}"' not in repr(key_object)
 
 
 @pytest.mark.parametrize("key", CHECKERS)
 def test_wrong_letters_name_sections_not_the_answer(key):
-    scenario = ch13.SCENARIOS[key]
-    wrong_letters = [letter for letter in ch13.OPTION_LETTERS if letter != SOLVED[key]]
+    scenario = ch14.SCENARIOS[key]
+    wrong_letters = [letter for letter in ch14.OPTION_LETTERS if letter != SOLVED[key]]
     messages = {CHECKERS[key](letter).message for letter in wrong_letters}
     assert len(messages) == 1  # the same words whichever wrong option was chosen
     message = messages.pop()
@@ -67,7 +67,7 @@ def option_texts(key):
     """``{letter: text}`` of the options of scenario ``key``, as the notebook prints them."""
     cells = json.loads(QUIZ.read_text(encoding="utf-8"))["cells"]
     for index, cell in enumerate(cells):
-        if f"ch13.check_{key}(answer)" in "".join(cell["source"]):
+        if f"ch14.check_{key}(answer)" in "".join(cell["source"]):
             question = "".join(cells[index - 1]["source"])
             break
     options = re.findall(r"^- \(([a-d])\) (.+?)(?=^- \(|\Z)", question, re.MULTILINE | re.DOTALL)
@@ -77,9 +77,9 @@ def option_texts(key):
 @pytest.mark.parametrize("key", CHECKERS)
 def test_a_wrong_verdict_holds_no_words_of_the_right_option(key):
     options = option_texts(key)
-    assert sorted(options) == list(ch13.OPTION_LETTERS), options
+    assert sorted(options) == list(ch14.OPTION_LETTERS), options
     right = options[SOLVED[key]]
-    for letter in ch13.OPTION_LETTERS.replace(SOLVED[key], ""):
+    for letter in ch14.OPTION_LETTERS.replace(SOLVED[key], ""):
         message = " ".join(CHECKERS[key](letter).message.split())
         words = right.split()
         phrases = {" ".join(words[start:start + 5]) for start in range(max(len(words) - 4, 1))}
@@ -92,8 +92,8 @@ def test_the_answers_are_not_all_one_letter():
 
 @pytest.mark.parametrize("key", CHECKERS)
 def test_each_scenario_names_sections_to_reread(key):
-    assert ch13.SCENARIOS[key].reread and all(
-        re.fullmatch(r"Chapter \d+: .+", reference) for reference in ch13.SCENARIOS[key].reread)
+    assert ch14.SCENARIOS[key].reread and all(
+        re.fullmatch(r"Chapter \d+: .+", reference) for reference in ch14.SCENARIOS[key].reread)
 
 
 class Unprintable:
@@ -139,12 +139,12 @@ def headings(chapter):
 
 def named_sections():
     """(chapter, title) of every section that a checker asks the learner to re-read."""
-    for path in sorted((Path(ch13.__file__).parent).glob("ch[0-9][0-9].py")):
+    for path in sorted((Path(ch14.__file__).parent).glob("ch[0-9][0-9].py")):
         module = importlib.import_module(f"companion.exercises.{path.stem}")
         chapter = int(path.stem[2:])
         for title in getattr(module, "_REREAD", ()):
             yield chapter, title
-    for scenario in ch13.SCENARIOS.values():
+    for scenario in ch14.SCENARIOS.values():
         for reference in scenario.reread:
             number, title = re.fullmatch(r"Chapter (\d+): (.+)", reference).groups()
             yield int(number), title

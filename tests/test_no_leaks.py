@@ -1,6 +1,6 @@
 """No checker gives the answer away: a wrong answer's verdict holds no piece of the solution.
 
-Every ``check_*`` of Chapters 1 to 13 gets a table of wrong answers: nothing
+Every ``check_*`` of Chapters 1 to 13 and of the quiz gets a table of wrong answers: nothing
 typed, 0, 1, -1, numbers near the right one, every wrong set of letters,
 every wrong letter, functions that return zeros, their input, or the right
 result scaled or shifted, and objects of the wrong kind. Whatever it says back

@@ -28,61 +28,61 @@ class Scenario:
 
 
 def _sealed(key, digest):
-    """The key of scenario ``key``: ``letters_digest(letter, f"ch13.{key}")``."""
-    return SealedLetters(f"ch13.{key}", digest)
+    """The key of scenario ``key``: ``letters_digest(letter, f"ch14.{key}")``."""
+    return SealedLetters(f"ch14.{key}", digest)
 
 
 SCENARIOS = {
     "denoise_scans": Scenario(
-        _sealed("denoise_scans", "3e0a3af9055171e3601536565c558e29ee2068e1ce7cf176ae0701a65b2b7773"),
+        _sealed("denoise_scans", "1eeb4a6a80a92ffc10ba434a6d12289787b8ed7400131db08046a1e0d5793af2"),
         "Corrupt the input and compare the output with the clean page: the loss then rewards removing "
         "noise, not copying it. A bottleneck alone keeps whatever varies most, and speckle varies a lot.",
         ("Chapter 5: The denoising criterion", "Chapter 5: Does it denoise?"),
     ),
     "retrieval": Scenario(
-        _sealed("retrieval", "7623c73fc58f4afc5b3a86b79200f9ace39f8e26d3b640702e604e3315d04a05"),
+        _sealed("retrieval", "dcba0e2226cf9aeaa61d4635c619c700c4f7e9dc86482492950920a8c60afc22"),
         "A short code whose nearest neighbours show the same thing is what retrieval needs; the stacked and "
         "convolutional codes had the best precision@10 of the course, and search in 32 numbers is fast.",
         ("Chapter 10: Retrieval", "Chapter 8: Digits: convolutional versus dense"),
     ),
     "chosen_digit": Scenario(
-        _sealed("chosen_digit", "7e849e7d3694ab4328a5ee7a555610a7574035b96709bfdb932fd11ad19e606e"),
+        _sealed("chosen_digit", "c1bf5a59b6a045943a781b71457a89e7a1b6a09e4ae1733499f8d0401ea4ec27"),
         "A conditional VAE gets the label as an input of its decoder: sampling z from the prior with the "
         "chosen label draws that digit, with z setting the style.",
         ("Chapter 9: Generating and interpolating", "Chapter 12: A conditional VAE: draw the digit you ask for"),
     ),
     "few_labels": Scenario(
-        _sealed("few_labels", "45b92d827761bb2e62d35718b68c6dad09b19ffc389217575c764c5191a09af4"),
+        _sealed("few_labels", "368ef05896b366f7850cd11fe916d69d00306545f4197c5030958b2bd9cf99a1"),
         "The autoencoder learns from all 60,000 images, labelled or not; spreading the 100 labels over a "
         "graph of nearest codes beat a probe on the best code in Chapter 10.",
         ("Chapter 10: Classifying with few labels", "Chapter 10: Letting the unlabelled images vote"),
     ),
     "outliers": Scenario(
-        _sealed("outliers", "d679908411be009b94a3b2d052df8e5b30eb963ed6cf40ba0401729b20d805b8"),
+        _sealed("outliers", "c1a41f67f893d1aca7f5303447c252c113f0a11141eb05c03c4ddbf3856258d8"),
         "Train on normal parts only and set the threshold at the 95th percentile of the scores of normal "
         "parts held out from training: that fixes the false-alarm rate without ever looking at a defect.",
         ("Chapter 11: The one-class protocol", "Chapter 11: Choosing a threshold"),
     ),
     "interpretable": Scenario(
-        _sealed("interpretable", "b42551757fe2adf696ac4b29cf71fb0e1320f7abde8727829e819df5f922b1b7"),
+        _sealed("interpretable", "b74fe7f210e5cbf9d11f14fcd2e83df612bafe2c1495557062d325f3e8e6b7f9"),
         "A sparse autoencoder trained on the activations writes each one as a few active features of an "
         "overcomplete dictionary; the inputs that activate a feature most say what it stands for.",
         ("Chapter 6: TopK codes and dead units", "Chapter 6: A dictionary of a classifier's activations"),
     ),
     "tokens": Scenario(
-        _sealed("tokens", "8955603aa70e2addfab74b3f8b7dc4eff3b6178fe93201c782db4c8d689914a8"),
+        _sealed("tokens", "cd19cd84b7de608df95a31f096b5bcf96bde6ff3c9928874aa28292b76b7c0f9"),
         "A VQ-VAE's code is a grid of codebook indices: discrete tokens, which a sequence model can "
         "predict one after another.",
         ("Chapter 12: Discrete codes: the VQ-VAE",),
     ),
     "baseline": Scenario(
-        _sealed("baseline", "2d2bf46131bfdc941136ad40f991956b8de4e5c0e877a3d29c291fde658843d9"),
+        _sealed("baseline", "8867d99dc3f8d310911f768649b5a2ca0535fe15dff34e421844e65740768f83"),
         "PCA is the best linear autoencoder, computed by one SVD, with no training loop; Chapter 11 found "
         "it close to the deep detectors, so it is the baseline every autoencoder must beat.",
         ("Chapter 1: PCA is the optimum", "Chapter 11: The one-class protocol"),
     ),
     "likelihood_novelty": Scenario(
-        _sealed("likelihood_novelty", "98e1e1d59aa6b997eb697ca89b2fb976c8acba82da5e99563609d42bb520acd0"),
+        _sealed("likelihood_novelty", "8cd71d7d26470376b62da5d657afd5d6ed627c072a7000298c3ce2dc0ae390e9"),
         "A likelihood measures how simple an image is as much as how familiar: in Chapter 11 the VAE's "
         "negative ELBO followed the length of the images' PNG files, so the simple digits looked more likely "
         "than the clothes and the score ranked them the wrong way round (AUROC below 0.5). Subtracting the "
@@ -93,7 +93,7 @@ SCENARIOS = {
          "Chapter 11: A remedy: subtract the complexity"),
     ),
     "blurry_vae": Scenario(
-        _sealed("blurry_vae", "2e5e918d8984de11ece9d3f84453d7109e12e8f3de579d3929735ad0a603c123"),
+        _sealed("blurry_vae", "142048b92575acf5a2af158e4e1cc20827b66c2a9cff3d4f5542b753a69b2cf2"),
         "A mean over the 784 pixels plus a summed KL is the loss of a VAE with beta = 784, divided by 784, "
         "and Adam's steps hardly depend on the scale of a loss. Against a KL 784 times heavier, every code "
         "unit is cheapest at the prior: Chapter 9's twin of this model had no active unit, and its decoder "
@@ -102,7 +102,7 @@ SCENARIOS = {
         ("Chapter 9: The loss-scaling trap", "Chapter 9: Active units and posterior collapse"),
     ),
     "checkerboard": Scenario(
-        _sealed("checkerboard", "2e932b259de424dfb9aae22e52f7ac621d4317f571a08206c13aba4b4e04c4cb"),
+        _sealed("checkerboard", "90f7c70edee8c7121af0b5f527e3278ebaeda1b0b5ee4ea8289b249ad6cf9600"),
         "With kernel 3 and stride 2, the kernel's copies overlap on every other row and column, so output "
         "pixels receive 1, 2 or 4 of them whatever the weights: the grid comes from the layer's geometry, "
         "and in Chapter 8 the trained decoder still drew it on a flat patch. Nearest-neighbour upsampling "
@@ -111,7 +111,7 @@ SCENARIOS = {
         ("Chapter 8: Checkerboard artefacts", "Chapter 8: The checkerboard in trained decoders"),
     ),
     "contraction": Scenario(
-        _sealed("contraction", "c344349a60dc14ba56d1e0fdac5c18d73b29e46967b5335a6a7ebc48250da502"),
+        _sealed("contraction", "aa2b652c3fe09fa096aa1df3df89dd0abe70015f204eea559d18242d20558108"),
         "The contractive penalty acts on the encoder's Jacobian, so it is the code that stops moving: in "
         "Chapter 7 the contractive encoder moved least under the same small noise, and the denoising one "
         "sat between it and the plain one, robust only implicitly. The denoising criterion acts on the "

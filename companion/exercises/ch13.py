@@ -224,7 +224,7 @@ _SAME_DISTANCE = 0.05  # a share of 2,000 points has a standard error of about 0
 
 
 def langevin_outcome(annealed_distance, plain_distance):
-    """The letter of :data:`LANGEVIN_CHOICES` that two measured total-variation distances fit.
+    """The letter of ``LANGEVIN_CHOICES`` that two measured total-variation distances fit.
 
     Args:
         annealed_distance: total variation between the annealed run's component shares and the weights.

@@ -72,6 +72,7 @@ from companion.diffusion import (
     signal_levels,
 )
 from companion.greedy import train_greedy_layerwise
+from companion.token_prior import PositionEmbedding, build_token_prior, prior_inputs, sample_tokens
 from companion.metrics import (
     classifier_score,
     mse_per_pixel,
@@ -135,6 +136,10 @@ __version__ = "0.1.0"
 use_retina_figures()  # in a notebook: figures stay sharp on high-density screens
 
 __all__ = [
+    "PositionEmbedding",
+    "build_token_prior",
+    "prior_inputs",
+    "sample_tokens",
     "DiffusionModel",
     "ForwardDiffusion",
     "GaussianMixture",

@@ -160,6 +160,9 @@ CASES = {
                       lambda: with_levels((3,)), schedule_kept),
     "digit_classifier": Case("build_digit_classifier", dict(input_shape=FLAT, feature_size=4, seed=1),
                              lambda: images(FLAT)),
+    "token_prior": Case("build_token_prior", dict(sequence_length=4, codebook_size=5, width=8, heads=2, blocks=1,
+                                                  seed=1),
+                        lambda: np.array([[5, 0, 1, 2], [5, 4, 3, 2]] * (N_IMAGES // 2), dtype="int32")),
     "vq": Case("build_vq_autoencoder", dict(input_shape=IMAGE, code_size=3, codebook_size=8, filters=(2, 4), seed=1),
                lambda: images(IMAGE), codebook_kept),
 }
@@ -254,7 +257,7 @@ def test_saved_and_loaded_model_gives_identical_outputs(name, tmp_path):
 
 
 # the builders whose models have no encoder and decoder (Chapter 13's)
-NOT_AUTOENCODERS = {"build_noise_predictor", "build_diffusion_model", "build_digit_classifier"}
+NOT_AUTOENCODERS = {"build_noise_predictor", "build_diffusion_model", "build_digit_classifier", "build_token_prior"}
 AUTOENCODERS = [name for name, case in CASES.items() if case.builder not in NOT_AUTOENCODERS]
 
 

@@ -11,7 +11,13 @@ the notebooks, as nbval would.
 A notebook that raises (an error in a chapter, or a hidden ``assert`` that
 fails) ends the command with its traceback and exit status 1, before the build.
 
-Usage: python scripts/execute_notebooks.py [--cache DIR] [NOTEBOOK ...]
+A cell that runs past the per-cell timeout is retried once, with its whole
+notebook: now and then a kernel's reply is lost and the client waits for it
+until the timeout, on a cell that has long finished. In fast mode no cell
+takes more than a minute or two, so the timeout is cut to
+``FAST_CELL_TIMEOUT`` there; the book's 30 minutes are for the full run.
+
+Usage: python scripts/execute_notebooks.py [--cache DIR] [--cell-timeout SECONDS] [NOTEBOOK ...]
 (default: every notebook of notebooks/, into the cache that _config.yml names)
 """
 
@@ -29,6 +35,8 @@ from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMINGS = ROOT / "benchmarks" / "timings.json"
+FAST_CELL_TIMEOUT = 600  # seconds; the longest cell of the quick run takes about 45
+TIMED_OUT = "CellTimeoutError"  # nbclient's exception, in the traceback the cache keeps
 
 
 def execution_settings():
@@ -46,9 +54,20 @@ def longest_first(paths):
     return sorted(paths, key=lambda path: -max(measured.get(path.stem, {}).get("seconds", [0.0])))
 
 
-def execute(paths, cache_path=None):
-    """Run the notebooks of ``paths`` that the cache lacks; return the tracebacks of those that failed."""
-    configured_cache, timeout = execution_settings()
+def cell_timeout(configured):
+    """The per-cell timeout: the book's, cut to ``FAST_CELL_TIMEOUT`` in fast mode."""
+    from companion.runtime import fast_mode  # the one reader of COMPANION_FAST
+
+    return min(configured, FAST_CELL_TIMEOUT) if fast_mode() else configured
+
+
+def execute(paths, cache_path=None, timeout=None):
+    """Run the notebooks of ``paths`` that the cache lacks; return the tracebacks of those that failed.
+
+    A notebook whose cell timed out runs once more; its second failure is the one returned.
+    """
+    configured_cache, configured_timeout = execution_settings()
+    timeout = timeout or cell_timeout(configured_timeout)
     cache_path = cache_path or configured_cache
     cache = get_cache(str(cache_path))
     records = [cache.add_nb_to_project(str(path)) for path in longest_first(paths)]
@@ -56,6 +75,18 @@ def execute(paths, cache_path=None):
     jobs = [ProcessData(record.pk, record.uri, cache, timeout, False) for record in records if record.pk in to_run]
     print(f"Executing {len(jobs)} notebooks ({len(records) - len(jobs)} already in the cache) "
           f"on {os.cpu_count()} cores", flush=True)
+    failures = run(jobs, cache)
+    retries = [job for job in jobs if TIMED_OUT in failures.get(job.uri, "")]
+    if retries:
+        names = ", ".join(Path(job.uri).name for job in retries)
+        print(f"A cell timed out after {timeout} s in {names}: retrying once", flush=True)
+        failures.update({job.uri: None for job in retries})
+        failures.update(run(retries, cache))
+    return {uri: traceback for uri, traceback in failures.items() if traceback is not None}
+
+
+def run(jobs, cache):
+    """Execute ``jobs`` in parallel, one notebook per process; the tracebacks of the failed ones."""
     failures = {}
     # one notebook at a time per process, in the order given (imap's default chunk of one)
     with multiprocessing.Pool() as pool:
@@ -73,13 +104,15 @@ def main(arguments):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--cache", type=Path, help="the jupyter-cache folder (default: _config.yml's)")
+    parser.add_argument("--cell-timeout", type=int, metavar="SECONDS",
+                        help=f"seconds a cell may run (default: _config.yml's, at most {FAST_CELL_TIMEOUT} in fast mode)")
     options = parser.parse_args(arguments)
     paths = [path.resolve() for path in options.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
     start = time.perf_counter()
-    failures = execute(paths, options.cache)
+    failures = execute(paths, options.cache, options.cell_timeout)
     print(f"Notebook execution took {time.perf_counter() - start:.0f} s", flush=True)
     for uri, traceback in failures.items():
         print(f"\n=== {Path(uri).name} raised ===\n{traceback}", file=sys.stderr)

@@ -105,9 +105,9 @@ def write(folder, name, nb):
     return path
 
 
-def execute(tmp_path, *paths):
-    return subprocess.run([sys.executable, str(EXECUTE), "--cache", str(tmp_path / "cache"), *map(str, paths)],
-                          capture_output=True, text=True, timeout=300)
+def execute(tmp_path, *paths, options=()):
+    return subprocess.run([sys.executable, str(EXECUTE), "--cache", str(tmp_path / "cache"), *options,
+                           *map(str, paths)], capture_output=True, text=True, timeout=300)
 
 
 def executed_copy(tmp_path, path):
@@ -144,6 +144,21 @@ def test_a_broken_checked_output_is_found_and_each_notebook_runs_once(tmp_path):
     assert "stored:\n    41" in problem and "executed:\n    42" in problem
     again = execute(tmp_path, path)  # what the cache holds is not executed again
     assert "Executing 0 notebooks (1 already in the cache)" in again.stdout
+
+
+@pytest.mark.slow
+def test_a_cell_that_times_out_is_retried_once(tmp_path):
+    """The first run of "slow_once" waits past the timeout (as a lost kernel reply does); its retry finishes."""
+    marker = tmp_path / "ran_once"
+    slow_once = write(tmp_path, "slow_once.ipynb", notebook(code_cell(
+        f"import pathlib, time\nmarker = pathlib.Path({str(marker)!r})\nfirst = not marker.exists()\n"
+        "marker.touch()\ntime.sleep(30 if first else 0)", tags=())))
+    always = write(tmp_path, "always_slow.ipynb", notebook(code_cell("import time\ntime.sleep(30)", tags=())))
+    run = execute(tmp_path, slow_once, always, options=("--cell-timeout", "5"))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "A cell timed out after 5 s in" in run.stdout and "retrying once" in run.stdout
+    assert "executed slow_once.ipynb" in run.stdout and "slow_once.ipynb raised" not in run.stderr
+    assert "=== always_slow.ipynb raised ===" in run.stderr and "CellTimeoutError" in run.stderr
 
 
 # --- the chapters, after the test command's book build ---

@@ -38,6 +38,7 @@ One part, or some notebooks, keeping the other measurements of the JSON file:
         --only fast-notebooks --repeats 1 --notebooks 01 05
 
 Try it without touching the committed file: add ``--output /tmp/timings.json``.
+To read a full run's numbers, keep its executed copies: add ``--executed /tmp/executed``.
 """
 
 import argparse
@@ -123,8 +124,11 @@ def environment(**variables):
                 os.environ[name] = value
 
 
-def time_notebook(path):
-    """Execute a notebook with nbclient in its own folder; return the wall time in seconds."""
+def time_notebook(path, executed=None):
+    """Execute a notebook with nbclient in its own folder; return the wall time in seconds.
+
+    With a folder ``executed``, the executed copy is written there, also when a cell raises.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -132,11 +136,16 @@ def time_notebook(path):
     client = NotebookClient(notebook, timeout=NOTEBOOK_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        if executed is not None:
+            executed.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, executed / path.name)
     return time.perf_counter() - start
 
 
-def time_notebooks(paths, repeats, *, fast):
+def time_notebooks(paths, repeats, *, fast, executed=None):
     """Run every notebook ``repeats`` times in fast or full mode; return ``{name: {"seconds": [...], ...}}``."""
     mode = "fast" if fast else "full"
     measured = {}
@@ -144,7 +153,7 @@ def time_notebooks(paths, repeats, *, fast):
         for path in paths:
             runs = []
             for repeat in range(1, repeats + 1):
-                runs.append(time_notebook(path))
+                runs.append(time_notebook(path, executed))
                 print(f"{path.name}, {mode} mode, run {repeat}/{repeats}: {results.format_duration(runs[-1])}",
                       flush=True)
             measured[path.stem] = {"seconds": runs, "date": results.now(), "commit": head_commit()}
@@ -266,6 +275,8 @@ def parse_args(argv):
     parser.add_argument("--pip-cache", action="store_true",
                         help="let the fresh clones' installs use pip's cache (a fresh machine has none)")
     parser.add_argument("--output", type=Path, default=TIMINGS_JSON, help="timings JSON")
+    parser.add_argument("--executed", type=Path, help="folder for the executed copies of the timed notebooks, "
+                                                      "their outputs to read")
     parser.add_argument("--logs", type=Path, help="folder for the logs of the fresh clones (default: a new "
                                                   "temporary folder)")
     args = parser.parse_args(argv)
@@ -290,7 +301,8 @@ def main(argv=None):
             measurements.setdefault("fast_notebooks", {}).update(time_notebooks(notebooks, args.repeats, fast=True))
             save(args.output, measurements)
         if "full-notebooks" in args.only:
-            measurements.setdefault("full_notebooks", {}).update(time_notebooks(notebooks, 1, fast=False))
+            timed = time_notebooks(notebooks, 1, fast=False, executed=args.executed)
+            measurements.setdefault("full_notebooks", {}).update(timed)
             save(args.output, measurements)
         if "test-command" in args.only:
             measurements["test_command"] = time_test_command(logs, args.pip_cache)

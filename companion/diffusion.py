@@ -540,7 +540,7 @@ def build_digit_classifier(input_shape=(28, 28), *, feature_size=128, seed=None,
     """A small dense classifier of digits whose penultimate layer, ``features``, gives the classifier FID.
 
     Flatten, Dense(256, ReLU), Dense(``feature_size``, ReLU) named
-    ``features``, Dense(10, softmax). Chapter 13 trains it on real digits.
+    ``features``, Dense(10, softmax). Chapters 12 and 13 train it on real digits.
 
     Returns:
         keras.Model: images to class probabilities; ``model.get_layer("features")``.
@@ -582,7 +582,7 @@ def frechet_distance(features_a, features_b):
 
 
 def generator_scores(classifier, samples, real_images):
-    """How a classifier of real digits reads generated ones: the course's yardstick (Chapter 13).
+    """How a classifier of real digits reads generated ones: the course's yardstick (Chapters 12 and 13).
 
     Args:
         classifier: a model from :func:`build_digit_classifier`, trained.

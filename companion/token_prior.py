@@ -1,6 +1,6 @@
-"""A learned prior over the tokens of a VQ autoencoder: a small causal transformer (Chapter 13).
+"""A learned prior over the tokens of a VQ autoencoder: a small causal transformer (Chapter 12).
 
-Chapter 12 draws each of the 7x7 tokens of its VQ autoencoder independently,
+Drawn independently, each of the 7x7 tokens of Chapter 12's VQ autoencoder comes
 from how often each code appears at that position, and the decoded images
 are not digits: the tokens do not agree with one another. An autoregressive
 prior reads the grid as a sequence of 49 tokens, in raster order, and learns
@@ -61,7 +61,7 @@ def build_token_prior(sequence_length=49, codebook_size=64, *, width=64, heads=4
     start token and the tokens before ``i``. Each of ``blocks`` blocks is
     layer normalisation, multi-head self-attention, a residual sum, layer
     normalisation, a two-layer GELU network of width ``2 * width`` and a
-    residual sum. Chapter 13.
+    residual sum. Chapter 12.
 
     Args:
         sequence_length: tokens per sequence (49 for a 7x7 grid).
@@ -134,7 +134,7 @@ def sample_tokens(prior, n, *, seed=0, temperature=1.0):
 
     Position ``i`` is drawn from ``softmax(logits_i / temperature)`` given the
     tokens already drawn; the prior is called once per position, on the whole
-    batch. Chapter 13.
+    batch. Chapter 12.
 
     Args:
         prior: a model from :func:`build_token_prior`, trained.

@@ -240,7 +240,7 @@ def pasted_keys():
 
 def test_the_page_pastes_from_notebooks_that_exist():
     pasted = pasted_keys()
-    assert len(pasted) == 74
+    assert len(pasted) == 82
     for path in {match["path"] for match in GLUE_ROLE.finditer(RESULTS_PAGE.read_text())}:
         assert (RESULTS_PAGE.parent / path).resolve().is_file(), path
 

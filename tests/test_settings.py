@@ -119,3 +119,14 @@ def test_every_chapter_shows_its_training_table_under_its_setup():
         code = [cell for cell in json.loads(path.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"]
         setup = next(index for index, cell in enumerate(code) if "cp.chapter_settings(" in "".join(cell["source"]))
         assert "".join(code[setup + 1]["source"]) == "settings.training_table()", path.name
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_chapters_12_and_13_train_the_yardstick_classifier_alike(fast):
+    # Chapter 13 sets Chapter 12's token priors beside its own generators: one
+    # classifier recipe (the seed is in both notebooks) on the same digits.
+    twelve, thirteen = (cp.chapter_settings(chapter, fast=fast) for chapter in (12, 13))
+    for key in ("n_train", "classifier_epochs", "batch_size", "learning_rate"):
+        assert getattr(twelve, key) == getattr(thirteen, key), key
+    for path in (NOTEBOOKS / "12_beyond_the_vae.ipynb", NOTEBOOKS / "13_from_denoising_to_diffusion.ipynb"):
+        assert "classifier = cp.build_digit_classifier(seed=13)" in path.read_text()

@@ -17,10 +17,15 @@ FULL = {
     "vq_epochs": 4,
     "twin_channels": (1, 2, 3),  # numbers per position of the continuous codes compared with the VQ code
     "restart_until_epoch": 3,  # dead codes are moved after each of the first epochs only
+    "prior_width": 64,  # of the token prior, a two-block causal transformer over the 49 tokens
+    "prior_epochs": 8,  # on the tokens of every training digit
+    "prior_batch_size": 256,
+    "prior_learning_rate": 2e-3,  # with a cosine decay
+    "n_token_samples": 1_000,  # per token prior, for the yardstick
     "learning_rate": 1e-3,
     "vq_learning_rate": 2e-3,
     "batch_size": 128,
 }
 FAST = {**FULL, "n_train": 5_000, "n_test": 2_000, "hidden_sizes": (256, 128), "cvae_epochs": 4,
-        "classifier_epochs": 2, "beta_epochs": 4, "n_conv_train": 2_000, "vq_epochs": 2, "restart_until_epoch": 1,
-        "twin_channels": (1, 2)}
+        "classifier_epochs": 2, "beta_epochs": 4, "n_conv_train": 2_000, "vq_epochs": 3, "restart_until_epoch": 1,
+        "twin_channels": (1, 2), "prior_epochs": 4, "prior_batch_size": 64, "n_token_samples": 300}

@@ -5,11 +5,11 @@ FULL = {
     "n_test": 10_000,
     "hidden_sizes": (512, 256),  # of the dense models: conditional VAE and beta-VAEs
     "cvae_code_size": 2,
-    "cvae_epochs": 5,
+    "cvae_epochs": 4,
     "classifier_epochs": 3,  # the digit classifier that judges the generated digits
     "beta_code_size": 16,
     "betas": (1.0, 4.0),
-    "beta_epochs": 5,
+    "beta_epochs": 4,
     "n_conv_train": 15_000,  # the convolutional models train on part of the training set
     "vq_code_size": 16,  # D, the numbers in each code vector
     "codebook_size": 64,  # K: log2(64) = 6 bits per position
@@ -18,7 +18,7 @@ FULL = {
     "twin_channels": (1, 2, 3),  # numbers per position of the continuous codes compared with the VQ code
     "restart_until_epoch": 3,  # dead codes are moved after each of the first epochs only
     "prior_width": 64,  # of the token prior, a two-block causal transformer over the 49 tokens
-    "prior_epochs": 7,  # on the tokens of every training digit
+    "prior_epochs": 8,  # on the tokens of every training digit
     "prior_batch_size": 256,
     "prior_learning_rate": 2e-3,  # with a cosine decay
     "n_token_samples": 1_000,  # per token prior, for the yardstick

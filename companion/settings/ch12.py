@@ -10,6 +10,7 @@ FULL = {
     "beta_code_size": 16,
     "betas": (1.0, 4.0),
     "beta_epochs": 4,
+    "n_beta_train": 30_000,  # the beta-VAEs train on half the training digits
     "n_conv_train": 15_000,  # the convolutional models train on part of the training set
     "vq_code_size": 16,  # D, the numbers in each code vector
     "codebook_size": 64,  # K: log2(64) = 6 bits per position
@@ -26,6 +27,6 @@ FULL = {
     "vq_learning_rate": 2e-3,
     "batch_size": 128,
 }
-FAST = {**FULL, "n_train": 5_000, "n_test": 2_000, "hidden_sizes": (256, 128), "cvae_epochs": 4,
-        "classifier_epochs": 2, "beta_epochs": 4, "n_conv_train": 2_000, "vq_epochs": 3, "restart_until_epoch": 1,
+FAST = {**FULL, "n_train": 5_000, "n_test": 2_000, "hidden_sizes": (256, 128), "classifier_epochs": 2,
+        "n_beta_train": 5_000, "n_conv_train": 2_000, "vq_epochs": 3, "restart_until_epoch": 1,
         "twin_channels": (1, 2), "prior_epochs": 4, "prior_batch_size": 64, "n_token_samples": 300}

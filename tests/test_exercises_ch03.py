@@ -247,7 +247,9 @@ def base_config(layer):
     return {**keras.layers.Layer.get_config(layer), "activation": keras.activations.serialize(layer.activation)}
 
 
-@pytest.mark.parametrize("answer", [DenseTranspose, cp.DenseTranspose], ids=["solution", "the reference"])
+@pytest.mark.parametrize("answer", [
+    DenseTranspose, pytest.param(cp.DenseTranspose, id="the reference", marks=pytest.mark.answer_key),
+], ids=["solution", "the reference"])
 def test_dense_transpose_accepts_the_solution(answer):
     verdict = ch03.check_dense_transpose(answer)
     assert verdict.status == "correct", verdict.message
@@ -376,8 +378,8 @@ def functional_tied_sandwich(input_dim, hidden_sizes, code_size):
     TiedSandwich,
     lambda input_dim, hidden_sizes, code_size: TiedSandwich(input_dim, hidden_sizes, code_size,
                                                            transpose=cp.DenseTranspose),
-    lambda input_dim, hidden_sizes, code_size: cp.build_tied_autoencoder((input_dim,), code_size,
-                                                                        hidden_sizes=hidden_sizes),
+    pytest.param(lambda input_dim, hidden_sizes, code_size: cp.build_tied_autoencoder(
+        (input_dim,), code_size, hidden_sizes=hidden_sizes), id="the reference", marks=pytest.mark.answer_key),
 ], ids=["solution", "with cp.DenseTranspose", "the reference"])
 def test_tied_sandwich_accepts_the_solution(answer):
     verdict = ch03.check_tied_sandwich(answer)

@@ -29,4 +29,4 @@ FULL = {
 }
 FAST = {**FULL, "n_train": 5_000, "n_test": 2_000, "hidden_sizes": (256, 128), "classifier_epochs": 2,
         "n_beta_train": 5_000, "n_conv_train": 2_000, "vq_epochs": 3, "restart_until_epoch": 1,
-        "twin_channels": (1, 2), "prior_epochs": 4, "prior_batch_size": 64, "n_token_samples": 300}
+        "twin_channels": (1, 2), "prior_epochs": 2, "prior_batch_size": 32, "n_token_samples": 300}

@@ -28,7 +28,7 @@ JAX_TEST_XLA_FLAGS="--xla_backend_optimization_level=0 --xla_llvm_disable_expens
 #    runs out of tests takes some of the other's: the long ones do not end alone). Extra
 #    arguments replace the default selection, e.g. `bash scripts/test.sh tests -k data`.
 python -m pytest -n 2 --dist worksteal -m "not book" "${@:-tests}"
-# 2. The tests that touch the backend (all but those marked backend_free), again on JAX.
+# 2. The tests that touch the backend (all but those marked backend_free or answer_key), again on JAX.
 KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 --dist worksteal -q -m "not backend_free and not answer_key and not slow and not book and not browser" tests
 # 3. Every chapter executed once, in parallel, into a fresh execution cache ...
 source scripts/execution_cache.sh

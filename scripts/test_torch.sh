@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tests that touch the Keras backend (all but those marked backend_free), on
+# The tests that touch the Keras backend (all but those marked backend_free or answer_key), on
 # PyTorch's CPU build: the third backend, beside the test command's TensorFlow
 # and JAX runs. Installs PyTorch (requirements/torch.txt) into .venv first.
 # benchmarks/timings.py --only torch-tier runs it and records its result for the

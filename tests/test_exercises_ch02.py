@@ -311,7 +311,7 @@ class Sandwich(keras.Model):
     sandwich(),
     Sandwich,
     pytest.param(lambda input_dim, hidden_sizes, code_size: cp.build_stacked_autoencoder(
-        (input_dim,), code_size, hidden_sizes=hidden_sizes), id="the reference", marks=pytest.mark.answer_key),
+        (input_dim,), code_size, hidden_sizes=hidden_sizes), marks=pytest.mark.answer_key),
 ], ids=["functional", "subclass", "the reference"])
 def test_sandwich_accepts_the_solution(answer):
     verdict = ch02.check_sandwich(answer)

@@ -248,7 +248,7 @@ def base_config(layer):
 
 
 @pytest.mark.parametrize("answer", [
-    DenseTranspose, pytest.param(cp.DenseTranspose, id="the reference", marks=pytest.mark.answer_key),
+    DenseTranspose, pytest.param(cp.DenseTranspose, marks=pytest.mark.answer_key),
 ], ids=["solution", "the reference"])
 def test_dense_transpose_accepts_the_solution(answer):
     verdict = ch03.check_dense_transpose(answer)
@@ -379,7 +379,7 @@ def functional_tied_sandwich(input_dim, hidden_sizes, code_size):
     lambda input_dim, hidden_sizes, code_size: TiedSandwich(input_dim, hidden_sizes, code_size,
                                                            transpose=cp.DenseTranspose),
     pytest.param(lambda input_dim, hidden_sizes, code_size: cp.build_tied_autoencoder(
-        (input_dim,), code_size, hidden_sizes=hidden_sizes), id="the reference", marks=pytest.mark.answer_key),
+        (input_dim,), code_size, hidden_sizes=hidden_sizes), marks=pytest.mark.answer_key),
 ], ids=["solution", "with cp.DenseTranspose", "the reference"])
 def test_tied_sandwich_accepts_the_solution(answer):
     verdict = ch03.check_tied_sandwich(answer)

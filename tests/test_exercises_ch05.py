@@ -323,7 +323,7 @@ class GaussianToo(SaltAndPepper):  # salt and pepper, and a little Gaussian nois
 
 
 @pytest.mark.parametrize("answer", [
-    SaltAndPepper, OneDraw, pytest.param(reference_noise, id="reference", marks=pytest.mark.answer_key),
+    SaltAndPepper, OneDraw, pytest.param(reference_noise, marks=pytest.mark.answer_key),
 ], ids=["solution", "one-draw", "reference"])
 def test_salt_and_pepper_right(answer):
     verdict = ch05.check_salt_and_pepper(answer)

@@ -190,7 +190,7 @@ class ScaffoldCall(KLSparsity):
 
 
 @pytest.mark.parametrize("answer", [
-    KLSparsity, pytest.param(cp.KLSparsity, id="reference", marks=pytest.mark.answer_key),
+    KLSparsity, pytest.param(cp.KLSparsity, marks=pytest.mark.answer_key),
 ], ids=["solution", "reference"])
 def test_kl_sparsity_regularizer_right(answer):
     verdict = ch06.check_kl_sparsity_regularizer(answer)

@@ -253,7 +253,7 @@ class ScaffoldCall(ContractiveDense):
 
 
 @pytest.mark.parametrize("answer", [
-    ContractiveDense, pytest.param(cp.ContractiveDense, id="reference", marks=pytest.mark.answer_key),
+    ContractiveDense, pytest.param(cp.ContractiveDense, marks=pytest.mark.answer_key),
 ], ids=["solution", "reference"])
 def test_contractive_dense_right(answer):
     verdict = ch07.check_contractive_dense(answer)

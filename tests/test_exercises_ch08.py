@@ -60,7 +60,7 @@ def not_attempted(code_shape, output_shape):
 
 
 @pytest.mark.parametrize("answer", [
-    pytest.param(reference, id="package", marks=pytest.mark.answer_key), decoder,
+    pytest.param(reference, marks=pytest.mark.answer_key), decoder,
 ], ids=["package", "learner's"])
 def test_conv_decoder_right(answer):
     verdict = ch08.check_conv_decoder(answer)

@@ -17,6 +17,10 @@ until the timeout, on a cell that has long finished. In fast mode no cell
 takes more than a minute or two, so the timeout is cut to
 ``FAST_CELL_TIMEOUT`` there; the book's 30 minutes are for the full run.
 
+Each chapter's line names its slowest cell and the time spent outside its
+cells (the kernel's start, the client's waits), so that a run that stalls
+says where.
+
 Usage: python scripts/execute_notebooks.py [--cache DIR] [--cell-timeout SECONDS] [NOTEBOOK ...]
 (default: every notebook of notebooks/, into the cache that _config.yml names)
 """
@@ -27,11 +31,13 @@ import multiprocessing
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
+from jupyter_cache.executors.utils import single_nb_execution
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMINGS = ROOT / "benchmarks" / "timings.json"
@@ -85,12 +91,45 @@ def execute(paths, cache_path=None, timeout=None):
     return {uri: traceback for uri, traceback in failures.items() if traceback is not None}
 
 
+def cell_seconds(cell):
+    """How long a code cell of a notebook executed with ``record_timing`` ran; None for one that did not run."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def where_the_time_went(name, nb, seconds):
+    """One line: the notebook's slowest cell, and its time outside the cells."""
+    timed = [(cell_seconds(cell), index) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    timed = [(taken, index) for taken, index in timed if taken is not None]
+    if not timed:
+        return f"  {name}: no cell ran"
+    longest, index = max(timed)
+    outside = seconds - sum(taken for taken, _ in timed)
+    return f"  {name}: slowest cell {index} ({longest:.0f} s), {outside:.0f} s outside its cells"
+
+
+class TimedWorker(ExecutionWorkerLocalMProc):
+    """jupyter-cache's worker, which also prints where each notebook's time went."""
+
+    @staticmethod
+    def execute(project_nb, data):
+        result = single_nb_execution(project_nb.nb, cwd=str(Path(project_nb.uri).parent),
+                                     timeout=data.timeout, allow_errors=data.allow_errors, record_timing=True)
+        print(where_the_time_went(Path(project_nb.uri).name, result.nb, result.time), flush=True)
+        for cell in result.nb.cells:  # the cache's hash of a notebook covers its cells' metadata
+            cell.metadata.pop("execution", None)
+        return result
+
+
 def run(jobs, cache):
     """Execute ``jobs`` in parallel, one notebook per process; the tracebacks of the failed ones."""
     failures = {}
     # one notebook at a time per process, in the order given (imap's default chunk of one)
     with multiprocessing.Pool() as pool:
-        for status, uri in pool.imap_unordered(ExecutionWorkerLocalMProc(), jobs):
+        for status, uri in pool.imap_unordered(TimedWorker(), jobs):
             if status == 0:
                 seconds = cache.get_cached_project_nb(uri).data.get("execution_seconds", float("nan"))
                 print(f"  executed {Path(uri).name} in {seconds:.0f} s", flush=True)

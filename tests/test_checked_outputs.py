@@ -131,6 +131,7 @@ def test_a_raising_cell_and_a_failing_hidden_assert_fail_the_execution(tmp_path)
     assert "=== raising.ipynb raised ===" in run.stderr and "ZeroDivisionError" in run.stderr
     assert "=== failing_assert.ipynb raised ===" in run.stderr and "the claim fails: 0.5" in run.stderr
     assert "fine.ipynb raised" not in run.stderr and "executed fine.ipynb" in run.stdout
+    assert "fine.ipynb: slowest cell 0 (" in run.stdout  # where a stalled run's time went
 
 
 @pytest.mark.slow

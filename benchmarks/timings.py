@@ -61,8 +61,9 @@ EXECUTED = re.compile(r"(\S+\.ipynb): Executed notebook in ([0-9.]+) seconds")
 # pytest's last line, e.g. "==== 1502 passed, 12 skipped in 301.22s (0:05:01) ====" or, with -q, without the "="s
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ (?:passed|failed|skipped|xfailed|xpassed|errors?|deselected|warnings?)(?:, )?)+)"
                             r" in ([0-9.]+)s\b", re.MULTILINE)
-# the steps of scripts/test.sh that run pytest, in order
-TEST_STEPS = ("TensorFlow, every tier but the book's", "JAX, the backend tier", "the built book")
+# the steps of scripts/test.sh that run pytest, in the order their reports appear (the JAX
+# tier runs beside the build and the browsers; its report comes last)
+TEST_STEPS = ("TensorFlow, every tier but the book's", "the built book", "JAX, the backend tier, beside the build")
 NOTEBOOKS_EXECUTED = re.compile(r"^Executing (\d+) notebooks \((\d+) already in the cache\)", re.MULTILINE)
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -14,29 +14,41 @@ source scripts/setup_env.sh --with-browser
 wait "$actionlint_install"
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
-# Two processes run at once in every step (pytest's two workers, two chapters), one per
+# Two processes run at once in steps 1 and 2 (pytest's two workers, two chapters), one per
 # core: each keeps to one thread, which spares the cores the switching between four.
 export TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 # JAX compiles each operation for each shape it meets, and the tests' small arrays
-# run in microseconds, so compiling is most of step 2: XLA compiles without its
+# run in microseconds, so compiling is most of step 3: XLA compiles without its
 # costly optimisations, and both workers share one on-disk cache of what it compiled.
 JAX_COMPILATION_CACHE_DIR="$(mktemp -d)"
-trap 'rm -rf "$JAX_COMPILATION_CACHE_DIR"' EXIT
+jax_log="$(mktemp)"
+jax_tier=""
+trap '[ -z "$jax_tier" ] || kill "$jax_tier" 2>/dev/null; rm -rf "$JAX_COMPILATION_CACHE_DIR" "$jax_log"' EXIT
 export JAX_COMPILATION_CACHE_DIR JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 JAX_TEST_XLA_FLAGS="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 # 1. Every test but the built book's, on TensorFlow and both cores (a worker that
 #    runs out of tests takes some of the other's: the long ones do not end alone). Extra
 #    arguments replace the default selection, e.g. `bash scripts/test.sh tests -k data`.
 python -m pytest -n 2 --dist worksteal -m "not book" "${@:-tests}"
-# 2. The tests that touch the backend (all but those marked backend_free or answer_key), again on JAX.
-KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 --dist worksteal -q -m "not backend_free and not answer_key and not slow and not book and not browser" tests
-# 3. Every chapter executed once, in parallel, into a fresh execution cache ...
+# 2. Every chapter executed once, in parallel, into a fresh execution cache ...
 source scripts/execution_cache.sh
 cache_options="$(book_cache_options fresh)"
 python scripts/execute_notebooks.py
-# ... which the strict build reads: it executes no chapter again (only the results page).
+# 3. The tests that touch the backend (all but those marked backend_free or answer_key),
+#    again on JAX. They run beside steps 4 and 5, which leave a core idle most of the
+#    time (the build is one process; the browsers wait on pages); their report follows.
+KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 --dist worksteal -q \
+  -m "not backend_free and not answer_key and not slow and not book and not browser" tests >"$jax_log" 2>&1 &
+jax_tier=$!
+# 4. The strict build reads the cache of step 2: it executes no chapter again (only the results page).
 # shellcheck disable=SC2086  # --all
 jupyter-book build . -W -n --keep-going $cache_options
-# 4. The built book: every chapter's checked outputs compared with its execution
+# 5. The built book: every chapter's checked outputs compared with its execution
 #    (as nbval does), then every page in Chromium; screenshots in _build/screenshots.
 python -m pytest tests -m book --book-html _build/html
+echo "The JAX tier (step 3):"
+jax_status=0
+wait "$jax_tier" || jax_status=$?
+jax_tier=""
+cat "$jax_log"
+exit "$jax_status"

@@ -119,14 +119,38 @@ def executed_copy(tmp_path, path):
     return json.loads(json.dumps(cache.get_cache_bundle(record.pk).nb))
 
 
+# Each fixture run starts a Python with jupyter-cache and a kernel per notebook: the
+# faults share one run. Its cell timeout is short, so that the slow notebooks time out
+# soon; every other cell takes milliseconds.
+CELL_TIMEOUT = 8
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory):
+    """One execution of a notebook for each fault, and of notebooks without one."""
+    folder = tmp_path_factory.mktemp("fixture_run")
+    marker = folder / "ran_once"
+    stored_answer = notebook(code_cell("print(6 * 7)", [printed("41\n")], cell_id="answer"))
+    paths = {
+        "raising": write(folder, "raising.ipynb", notebook(code_cell("1 / 0", tags=()))),
+        "failing": write(folder, "failing_assert.ipynb", notebook(
+            code_cell("measured = 0.5", tags=()),
+            code_cell('assert measured > 0.9, f"the claim fails: {measured}"', tags=("remove-cell",)))),
+        "fine": write(folder, "fine.ipynb", notebook(code_cell("print('fine')", tags=()))),
+        "broken_output": write(folder, "broken_output.ipynb", stored_answer),
+        # the first run of "slow_once" waits past the timeout (as a lost kernel reply does); its retry finishes
+        "slow_once": write(folder, "slow_once.ipynb", notebook(code_cell(
+            f"import pathlib, time\nmarker = pathlib.Path({str(marker)!r})\nfirst = not marker.exists()\n"
+            "marker.touch()\ntime.sleep(30 if first else 0)", tags=()))),
+        "always_slow": write(folder, "always_slow.ipynb", notebook(code_cell("import time\ntime.sleep(30)", tags=()))),
+    }
+    run = execute(folder, *paths.values(), options=("--cell-timeout", str(CELL_TIMEOUT)))
+    return folder, paths, stored_answer, run
+
+
 @pytest.mark.slow
-def test_a_raising_cell_and_a_failing_hidden_assert_fail_the_execution(tmp_path):
-    raising = write(tmp_path, "raising.ipynb", notebook(code_cell("1 / 0", tags=())))
-    failing = write(tmp_path, "failing_assert.ipynb", notebook(
-        code_cell("measured = 0.5", tags=()),
-        code_cell('assert measured > 0.9, f"the claim fails: {measured}"', tags=("remove-cell",))))
-    fine = write(tmp_path, "fine.ipynb", notebook(code_cell("print('fine')", tags=())))
-    run = execute(tmp_path, raising, failing, fine)
+def test_a_raising_cell_and_a_failing_hidden_assert_fail_the_execution(fixture_run):
+    _, _, _, run = fixture_run
     assert run.returncode == 1, run.stdout + run.stderr
     assert "=== raising.ipynb raised ===" in run.stderr and "ZeroDivisionError" in run.stderr
     assert "=== failing_assert.ipynb raised ===" in run.stderr and "the claim fails: 0.5" in run.stderr
@@ -135,29 +159,20 @@ def test_a_raising_cell_and_a_failing_hidden_assert_fail_the_execution(tmp_path)
 
 
 @pytest.mark.slow
-def test_a_broken_checked_output_is_found_and_each_notebook_runs_once(tmp_path):
-    stored = notebook(code_cell("print(6 * 7)", [printed("41\n")], cell_id="answer"))
-    path = write(tmp_path, "broken_output.ipynb", stored)
-    first = execute(tmp_path, path)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "Executing 1 notebooks (0 already in the cache)" in first.stdout
-    [problem] = checked_output_differences(stored, executed_copy(tmp_path, path))
+def test_a_broken_checked_output_is_found_and_each_notebook_runs_once(fixture_run):
+    folder, paths, stored_answer, run = fixture_run
+    assert "Executing 6 notebooks (0 already in the cache)" in run.stdout
+    assert "broken_output.ipynb raised" not in run.stderr
+    [problem] = checked_output_differences(stored_answer, executed_copy(folder, paths["broken_output"]))
     assert "stored:\n    41" in problem and "executed:\n    42" in problem
-    again = execute(tmp_path, path)  # what the cache holds is not executed again
-    assert "Executing 0 notebooks (1 already in the cache)" in again.stdout
+    again = execute(folder, paths["broken_output"], paths["fine"])  # what the cache holds is not executed again
+    assert "Executing 0 notebooks (2 already in the cache)" in again.stdout
 
 
 @pytest.mark.slow
-def test_a_cell_that_times_out_is_retried_once(tmp_path):
-    """The first run of "slow_once" waits past the timeout (as a lost kernel reply does); its retry finishes."""
-    marker = tmp_path / "ran_once"
-    slow_once = write(tmp_path, "slow_once.ipynb", notebook(code_cell(
-        f"import pathlib, time\nmarker = pathlib.Path({str(marker)!r})\nfirst = not marker.exists()\n"
-        "marker.touch()\ntime.sleep(30 if first else 0)", tags=())))
-    always = write(tmp_path, "always_slow.ipynb", notebook(code_cell("import time\ntime.sleep(30)", tags=())))
-    run = execute(tmp_path, slow_once, always, options=("--cell-timeout", "5"))
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "A cell timed out after 5 s in" in run.stdout and "retrying once" in run.stdout
+def test_a_cell_that_times_out_is_retried_once(fixture_run):
+    _, _, _, run = fixture_run
+    assert f"A cell timed out after {CELL_TIMEOUT} s in" in run.stdout and "retrying once" in run.stdout
     assert "executed slow_once.ipynb" in run.stdout and "slow_once.ipynb raised" not in run.stderr
     assert "=== always_slow.ipynb raised ===" in run.stderr and "CellTimeoutError" in run.stderr
 

@@ -33,7 +33,7 @@ FAST = {
     "n_train": 10_000,
     "n_test": 2_000,
     "code_sizes": (2, 8, 32),  # the sweep's ends and the chapter's code size
-    "sweep_epochs": 5,
+    "sweep_epochs": 4,
     "sweep_batch_size": 64,  # more steps on fewer digits
     "overcomplete_epochs": 3,
     # a sixth of the training steps: the subspace is still settling

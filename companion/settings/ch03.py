@@ -19,7 +19,7 @@ FAST = {
     **FULL,
     "n_train": 10_000,
     "n_test": 2_000,
-    "epochs": 12,
+    "epochs": 9,
     "learning_rate": 3e-3,
     "exercise_n_train": 10_000,
     "exercise_epochs": 5,

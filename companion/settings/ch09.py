@@ -26,9 +26,9 @@ FAST = {
     **FULL,
     "n_train": 10_000,
     "n_test": 2_000,
-    "epochs_2d": 8,
+    "epochs_2d": 6,
     "epochs_16d": 4,
-    "sweep_epochs": 5,
+    "sweep_epochs": 4,
     "sweep_learning_rate": 3e-3,  # larger steps: the short run still shows units collapse
     "trap_epochs": 1,
     "activity_n": 1_000,

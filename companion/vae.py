@@ -152,10 +152,19 @@ class VAE(Autoencoder):
         self.reconstruction_tracker.update_state(reconstruction)
         batch_size = ops.shape(reconstruction)[0]
         self.kl_tracker.update_state(kl, sample_weight=batch_size)
-        total = ops.mean(reconstruction) + self.beta * kl
+        total = ops.mean(reconstruction) + self.kl_weight() * kl
         for loss in other_losses:
             total = total + ops.sum(loss)
         return total
+
+    def kl_weight(self):
+        """The weight of the KL term in the loss: ``beta``.
+
+        A subclass may return a tensor that changes as training goes on, such
+        as a KL warm-up that raises it from 0 to ``beta`` over the first updates
+        (Chapter 9b).
+        """
+        return self.beta
 
     def get_config(self):
         return {**super().get_config(), "beta": self.beta, "seed": self.seed}

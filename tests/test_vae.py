@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import keras
+from keras import ops
 
 import companion as cp
 from companion.vae import bernoulli_reconstruction_loss
@@ -152,6 +153,23 @@ def test_fit_logs_the_three_terms_and_learns(tiny_images, kind):
     # the logged total is the sum of the logged terms (beta = 1)
     np.testing.assert_allclose(after["loss"], after["reconstruction_loss"] + after["kl_loss"], rtol=1e-4)
     assert after["loss"] < before["loss"]
+
+
+def test_a_subclass_sets_the_kl_weight_that_training_uses(tiny_images):
+    """kl_weight() is the loss's weight of the KL: a warm-up at its start (weight 0) trains on reconstruction alone."""
+
+    class NoKL(cp.VAE):
+        def kl_weight(self):
+            return ops.convert_to_tensor(0.0)
+
+    x = tiny_images.reshape(-1, 28, 28, 1)
+    base = small_vae("dense")
+    assert base.kl_weight() == base.beta
+    vae = NoKL(base.encoder, base.decoder, beta=1.0, seed=3)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    scores = vae.evaluate(x, return_dict=True, verbose=0)
+    assert scores["kl_loss"] > 0  # the KL is still measured ...
+    np.testing.assert_allclose(scores["loss"], scores["reconstruction_loss"], rtol=1e-5)  # ... and costs nothing
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,11 @@ FULL = {
     "sweep_learning_rate": 1e-3,
     "betas": (0.25, 1.0, 4.0),
     "trap_epochs": 2,  # the pixel-mean VAE: its code collapses in the first epoch
+    # remedies against collapse, at beta = 4: the KL's weight rises over the first half
+    # of the updates (warm-up), or each unit's first nats of KL cost nothing (free bits)
+    "warm_up_share": 0.5,
+    "free_nats": 0.5,
+    "remedy_k": 100,  # samples per digit of the log-likelihood estimate that compares them
     "activity_n": 2_000,  # test digits over which the activity of a unit is measured
     "iwae_n": 1_000,  # test digits of the importance-weighted estimate
     "iwae_k": 1_000,  # its largest number of samples per digit

@@ -27,6 +27,7 @@ Usage: python scripts/execute_notebooks.py [--cache DIR] [--cell-timeout SECONDS
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import sys
@@ -92,21 +93,29 @@ def execute(paths, cache_path=None, timeout=None):
 
 
 def cell_seconds(cell):
-    """How long a code cell of a notebook executed with ``record_timing`` ran; None for one that did not run."""
+    """How long a code cell of a notebook executed with ``record_timing`` ran.
+
+    None for a cell that never started; ``math.inf`` for one that started and never
+    replied (the cell a timeout stopped).
+    """
     timing = cell.get("metadata", {}).get("execution", {})
     start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-    if not (start and end):
+    if not start:
         return None
+    if not end:
+        return math.inf
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 def where_the_time_went(name, nb, seconds):
-    """One line: the notebook's slowest cell, and its time outside the cells."""
+    """One line: the notebook's slowest cell (its index among all cells), and its time outside the cells."""
     timed = [(cell_seconds(cell), index) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     timed = [(taken, index) for taken, index in timed if taken is not None]
     if not timed:
         return f"  {name}: no cell ran"
     longest, index = max(timed)
+    if longest == math.inf:
+        return f"  {name}: cell {index} started and never finished"
     outside = seconds - sum(taken for taken, _ in timed)
     return f"  {name}: slowest cell {index} ({longest:.0f} s), {outside:.0f} s outside its cells"
 
@@ -118,7 +127,10 @@ class TimedWorker(ExecutionWorkerLocalMProc):
     def execute(project_nb, data):
         result = single_nb_execution(project_nb.nb, cwd=str(Path(project_nb.uri).parent),
                                      timeout=data.timeout, allow_errors=data.allow_errors, record_timing=True)
-        print(where_the_time_went(Path(project_nb.uri).name, result.nb, result.time), flush=True)
+        try:  # a report that fails must not fail a chapter that ran
+            print(where_the_time_went(Path(project_nb.uri).name, result.nb, result.time), flush=True)
+        except Exception as error:  # noqa: BLE001
+            print(f"  {Path(project_nb.uri).name}: no timing ({error!r})", flush=True)
         for cell in result.nb.cells:  # the cache's hash of a notebook covers its cells' metadata
             cell.metadata.pop("execution", None)
         return result

@@ -15,7 +15,8 @@ wait "$actionlint_install"
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
 # Two processes run at once in steps 1 and 2 (pytest's two workers, two chapters), one per
-# core: each keeps to one thread, which spares the cores the switching between four.
+# core: each keeps to one thread, which spares the cores the switching between four. Steps 3
+# to 5 overlap: the JAX tier's two workers share the cores with the build and the browsers.
 export TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 # JAX compiles each operation for each shape it meets, and the tests' small arrays
 # run in microseconds, so compiling is most of step 3: XLA compiles without its
@@ -23,7 +24,9 @@ export TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 JAX_COMPILATION_CACHE_DIR="$(mktemp -d)"
 jax_log="$(mktemp)"
 jax_tier=""
-trap '[ -z "$jax_tier" ] || kill "$jax_tier" 2>/dev/null; rm -rf "$JAX_COMPILATION_CACHE_DIR" "$jax_log"' EXIT
+# A step that fails while the JAX tier runs (step 3, below) stops it: its workers, then pytest.
+trap 'if [ -n "$jax_tier" ]; then pkill -P "$jax_tier" 2>/dev/null || true; kill "$jax_tier" 2>/dev/null || true; fi
+rm -rf "$JAX_COMPILATION_CACHE_DIR" "$jax_log"' EXIT
 export JAX_COMPILATION_CACHE_DIR JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 JAX_TEST_XLA_FLAGS="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 # 1. Every test but the built book's, on TensorFlow and both cores (a worker that

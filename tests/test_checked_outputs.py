@@ -175,6 +175,7 @@ def test_a_cell_that_times_out_is_retried_once(fixture_run):
     assert f"A cell timed out after {CELL_TIMEOUT} s in" in run.stdout and "retrying once" in run.stdout
     assert "executed slow_once.ipynb" in run.stdout and "slow_once.ipynb raised" not in run.stderr
     assert "=== always_slow.ipynb raised ===" in run.stderr and "CellTimeoutError" in run.stderr
+    assert "always_slow.ipynb: cell 0 started and never finished" in run.stdout  # the stalled cell, named
 
 
 # --- the chapters, after the test command's book build ---

@@ -110,7 +110,8 @@ class VAE(Autoencoder):
     (it samples in evaluation and prediction too, so that ``evaluate`` estimates
     the ELBO). Train it with ``compile(optimizer=...)`` and ``fit(x)``, without
     targets. The loss of one image is ``reconstruction + beta * KL``, in nats,
-    which for ``beta=1`` is the negative ELBO (Chapter 9). ``fit`` and
+    which for ``beta=1`` is the negative ELBO (Chapter 9); a subclass may change
+    the weight of the KL as training goes on (:meth:`kl_weight`). ``fit`` and
     ``evaluate`` report ``loss``, ``reconstruction_loss`` and ``kl_loss``, each
     averaged over images.
 
@@ -162,7 +163,10 @@ class VAE(Autoencoder):
 
         A subclass may return a tensor that changes as training goes on, such
         as a KL warm-up that raises it from 0 to ``beta`` over the first updates
-        (Chapter 9b).
+        (Chapter 9b). Compute it from the model's own variables (a step counter
+        kept with ``add_weight(trainable=False)``, say): on JAX the loss is
+        computed from the model's variables alone, and reading the optimizer's
+        ``iterations`` there fails.
         """
         return self.beta
 

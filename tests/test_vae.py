@@ -172,6 +172,36 @@ def test_a_subclass_sets_the_kl_weight_that_training_uses(tiny_images):
     np.testing.assert_allclose(scores["loss"], scores["reconstruction_loss"], rtol=1e-5)  # ... and costs nothing
 
 
+def test_a_kl_weight_that_counts_the_updates_grows_on_every_backend(tiny_images):
+    """Chapter 9b's warm-up: a step counter kept as a model variable reaches kl_weight() in the compiled step."""
+
+    class WarmUp(cp.VAE):
+        def __init__(self, *args, warm_up_steps, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.warm_up_steps = warm_up_steps
+            self.updates = self.add_weight(shape=(), initializer="zeros", trainable=False, name="updates")
+
+        def compute_loss(self, *args, training=True, **kwargs):
+            if training:
+                self.updates.assign_add(1.0)
+            return super().compute_loss(*args, training=training, **kwargs)
+
+        def kl_weight(self):
+            return self.beta * ops.minimum(self.updates / self.warm_up_steps, 1.0)
+
+    x = np.resize(tiny_images.reshape(-1, 28, 28, 1), (32, 28, 28, 1))  # 4 batches of 8
+    base = small_vae("dense")
+    vae = WarmUp(base.encoder, base.decoder, beta=2.0, seed=3, warm_up_steps=8)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    vae.fit(x, epochs=1, batch_size=8, verbose=0)  # 4 updates: half way
+    assert float(ops.convert_to_numpy(vae.updates)) == 4.0
+    halfway = vae.evaluate(x, return_dict=True, verbose=0)  # evaluating counts no update
+    np.testing.assert_allclose(halfway["loss"], halfway["reconstruction_loss"] + 1.0 * halfway["kl_loss"], rtol=1e-4)
+    vae.fit(x, epochs=2, batch_size=8, verbose=0)  # past the warm-up: the full beta
+    after = vae.evaluate(x, return_dict=True, verbose=0)
+    np.testing.assert_allclose(after["loss"], after["reconstruction_loss"] + 2.0 * after["kl_loss"], rtol=1e-4)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

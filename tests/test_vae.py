@@ -155,25 +155,9 @@ def test_fit_logs_the_three_terms_and_learns(tiny_images, kind):
     assert after["loss"] < before["loss"]
 
 
-def test_a_subclass_sets_the_kl_weight_that_training_uses(tiny_images):
-    """kl_weight() is the loss's weight of the KL: a warm-up at its start (weight 0) trains on reconstruction alone."""
-
-    class NoKL(cp.VAE):
-        def kl_weight(self):
-            return ops.convert_to_tensor(0.0)
-
-    x = tiny_images.reshape(-1, 28, 28, 1)
-    base = small_vae("dense")
-    assert base.kl_weight() == base.beta
-    vae = NoKL(base.encoder, base.decoder, beta=1.0, seed=3)
-    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    scores = vae.evaluate(x, return_dict=True, verbose=0)
-    assert scores["kl_loss"] > 0  # the KL is still measured ...
-    np.testing.assert_allclose(scores["loss"], scores["reconstruction_loss"], rtol=1e-5)  # ... and costs nothing
-
-
 def test_a_kl_weight_that_counts_the_updates_grows_on_every_backend(tiny_images):
-    """Chapter 9b's warm-up: a step counter kept as a model variable reaches kl_weight() in the compiled step."""
+    """kl_weight() is the loss's weight of the KL. Chapter 9b's warm-up keeps its step counter as a model
+    variable, which reaches kl_weight() in every backend's compiled step."""
 
     class WarmUp(cp.VAE):
         def __init__(self, *args, warm_up_steps, **kwargs):
@@ -191,8 +175,12 @@ def test_a_kl_weight_that_counts_the_updates_grows_on_every_backend(tiny_images)
 
     x = np.resize(tiny_images.reshape(-1, 28, 28, 1), (32, 28, 28, 1))  # 4 batches of 8
     base = small_vae("dense")
+    assert base.kl_weight() == base.beta
     vae = WarmUp(base.encoder, base.decoder, beta=2.0, seed=3, warm_up_steps=8)
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    start = vae.evaluate(x, return_dict=True, verbose=0)  # no update yet: weight 0
+    assert start["kl_loss"] > 0  # the KL is still measured ...
+    np.testing.assert_allclose(start["loss"], start["reconstruction_loss"], rtol=1e-5)  # ... and costs nothing
     vae.fit(x, epochs=1, batch_size=8, verbose=0)  # 4 updates: half way
     assert float(ops.convert_to_numpy(vae.updates)) == 4.0
     halfway = vae.evaluate(x, return_dict=True, verbose=0)  # evaluating counts no update

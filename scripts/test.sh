@@ -40,8 +40,9 @@ python scripts/execute_notebooks.py
 # 3. The tests that touch the backend (all but those marked backend_free or answer_key),
 #    again on JAX. They run beside steps 4 and 5, which leave a core idle most of the
 #    time (the build is one process; the browsers wait on pages); their report follows.
+source scripts/backend_tier.sh
 KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 --dist worksteal -q \
-  -m "not backend_free and not answer_key and not slow and not book and not browser" tests >"$jax_log" 2>&1 &
+  -m "$BACKEND_TIER_MARKERS" tests >"$jax_log" 2>&1 &
 jax_tier=$!
 # 4. The strict build reads the cache of step 2: it executes no chapter again (only the results page).
 # shellcheck disable=SC2086  # --all

@@ -9,4 +9,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
 python -m pip install --quiet --disable-pip-version-check -r requirements/torch.txt
 export COMPANION_FAST=1
 export PYTHONHASHSEED=0
-KERAS_BACKEND=torch python -m pytest -n 2 -q -m "not backend_free and not answer_key and not slow and not book and not browser" "$@" tests
+source scripts/backend_tier.sh  # setup_env.sh has moved to the repository root
+KERAS_BACKEND=torch python -m pytest -n 2 -q -m "$BACKEND_TIER_MARKERS" "$@" tests

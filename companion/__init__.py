@@ -119,12 +119,15 @@ from companion.latent import (
 )
 from companion.vae import (
     VAE,
+    FreeBitsVAE,
     Sampling,
+    WarmUpVAE,
     active_units,
     bernoulli_reconstruction_loss,
     build_vae,
     importance_weighted_log_likelihood,
     kl_divergence,
+    kl_per_unit,
     latent_activity,
 )
 # living figures: cp.interactive.latent_pad or cp.latent_pad, the same function
@@ -178,6 +181,7 @@ __all__ = [
     "DenseExport",
     "DenseTranspose",
     "FallbackDataWarning",
+    "FreeBitsVAE",
     "InvalidDataFileError",
     "KLSparsity",
     "LivingFigure",
@@ -185,6 +189,7 @@ __all__ = [
     "TiedAutoencoder",
     "TopK",
     "VAE",
+    "WarmUpVAE",
     "active_units",
     "add_gaussian_noise",
     "add_salt_and_pepper",
@@ -218,6 +223,7 @@ __all__ = [
     "importance_weighted_log_likelihood",
     "jacobian",
     "kl_divergence",
+    "kl_per_unit",
     "knn_accuracy",
     "latent_activity",
     "latent_explorer",

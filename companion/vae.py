@@ -19,15 +19,35 @@ from companion.conv import DECODERS, check_divisible, downsample, upsample
 from companion.models import Autoencoder, dense_reconstruction, dense_tower, flat_image_input
 
 KINDS = ("dense", "conv")
+HIDDEN_ACTIVATIONS = ("relu", "tanh")  # of the dense VAE's hidden layers (Burda et al. 2016 used tanh)
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2016): a unit is active when Cov_x(E_q[u]) exceeds it
+
+
+def kl_per_unit(z_mean, z_log_var):
+    """KL divergence from the prior N(0, 1) to the encoder's N(mean, exp(log_var)), unit by unit.
+
+    The closed form for one Gaussian unit of the code:
+    ``-1/2 * (1 + log_var - mean**2 - exp(log_var))`` (Kingma & Welling 2014,
+    appendix B). Chapter 9b reads it unit by unit to find collapsed units, and
+    :class:`FreeBitsVAE` lets each unit's first nats cost nothing.
+
+    Args:
+        z_mean: tensor or array of shape ``(batch, code_size)``.
+        z_log_var: log-variances, same shape.
+
+    Returns:
+        A tensor of the same shape: the KL of each unit of each example, in nats
+        (float32 at least, also for the float16 codes of mixed precision).
+    """
+    z_mean, z_log_var = _at_least_float32(z_mean, z_log_var)
+    return -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
 
 
 def kl_divergence(z_mean, z_log_var):
     """KL divergence from the prior N(0, I) to the encoder's N(mean, diag(exp(log_var))).
 
-    The closed form for diagonal Gaussians, summed over the latent dimensions:
-    ``-1/2 * sum(1 + log_var - mean**2 - exp(log_var))`` (Kingma & Welling 2014,
-    appendix B). Used by :class:`VAE` (Chapter 9).
+    :func:`kl_per_unit` summed over the latent dimensions (the units of a
+    diagonal Gaussian are independent). Used by :class:`VAE` (Chapter 9).
 
     Args:
         z_mean: tensor or array of shape ``(batch, code_size)``.
@@ -37,8 +57,7 @@ def kl_divergence(z_mean, z_log_var):
         A tensor of shape ``(batch,)``: the KL of each example, in nats
         (float32 at least, also for the float16 codes of mixed precision).
     """
-    z_mean, z_log_var = _at_least_float32(z_mean, z_log_var)
-    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+    return ops.sum(kl_per_unit(z_mean, z_log_var), axis=-1)
 
 
 def bernoulli_reconstruction_loss(x, x_hat):
@@ -174,6 +193,84 @@ class VAE(Autoencoder):
         return {**super().get_config(), "beta": self.beta, "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="companion")
+class WarmUpVAE(VAE):
+    """A :class:`VAE` whose weight of the KL rises from 0 to ``beta`` in a straight line (Chapter 9b).
+
+    The weight is ``beta * min(updates / warm_up_steps, 1)``, where ``updates``
+    counts the training steps taken (Sønderby et al. 2016; Bowman et al. 2016
+    used an S-shaped curve). Early in training the codes can carry information
+    before the KL's pull towards the prior is felt, which keeps units of the
+    code from collapsing. The counter is a non-trainable variable of the model,
+    so that every backend's compiled step updates it; ``evaluate`` and
+    ``predict`` do not count.
+
+    Args:
+        encoder, decoder, beta, seed: as for :class:`VAE`.
+        warm_up_steps: the number of updates after which the weight is ``beta``.
+
+    Raises:
+        TypeError, ValueError: if ``warm_up_steps`` is not a positive integer,
+            or ``beta`` is not a finite number >= 0.
+    """
+
+    def __init__(self, encoder, decoder, beta=1.0, seed=None, *,
+                 warm_up_steps, **kwargs):
+        super().__init__(encoder, decoder, beta=beta, seed=seed, **kwargs)
+        self.warm_up_steps = _checks.positive_int("warm_up_steps", warm_up_steps)
+        # a variable of the model: every backend's compiled step updates it
+        self.updates = self.add_weight(shape=(), initializer="zeros",
+                                       trainable=False, name="updates")
+
+    def compute_loss(self, *args, training=True, **kwargs):
+        if training:
+            self.updates.assign_add(1.0)
+        return super().compute_loss(*args, training=training, **kwargs)
+
+    def kl_weight(self):
+        return self.beta * ops.minimum(self.updates / self.warm_up_steps, 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "warm_up_steps": self.warm_up_steps}
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class FreeBitsVAE(VAE):
+    """A :class:`VAE` whose KL costs nothing below ``free_nats`` per unit of the code (Chapter 9b).
+
+    The KL term of a batch is ``sum_u max(free_nats, mean over the batch of
+    KL_u)`` (Kingma et al. 2016 group the units; here each unit is its own
+    group): a unit may carry its first ``free_nats`` nats of information for
+    free, so the KL no longer pays a unit to carry none. ``fit`` and
+    ``evaluate`` report this term as ``kl_loss``; :func:`kl_per_unit` gives the
+    true KL.
+
+    Args:
+        encoder, decoder, beta, seed: as for :class:`VAE`.
+        free_nats: the nats per unit that cost nothing (a finite number >= 0;
+            0 gives back the plain VAE's loss).
+
+    Raises:
+        TypeError, ValueError: if ``free_nats`` or ``beta`` is not a finite number >= 0.
+    """
+
+    def __init__(self, encoder, decoder, beta=1.0, seed=None, *,
+                 free_nats, **kwargs):
+        super().__init__(encoder, decoder, beta=beta, seed=seed, **kwargs)
+        self.free_nats = _checks.non_negative_number("free_nats", free_nats)
+
+    def call(self, inputs, training=None):
+        z_mean, z_log_var = self.encoder(inputs, training=training)
+        # each unit's KL, averaged over the batch, costs at least free_nats
+        batch_kl = ops.mean(kl_per_unit(z_mean, z_log_var), axis=0)
+        self.add_loss(ops.sum(ops.maximum(batch_kl, self.free_nats)))
+        codes = self.sampling([z_mean, z_log_var])
+        return self.decoder(codes, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "free_nats": self.free_nats}
+
+
 def build_vae(
     input_shape=(28, 28, 1),
     code_size=2,
@@ -182,6 +279,7 @@ def build_vae(
     hidden_sizes=(512, 256),
     filters=(32, 64),
     decoder="upsampling",
+    activation="relu",
     beta=1.0,
     seed=None,
     name="vae",
@@ -189,7 +287,7 @@ def build_vae(
     """Build a variational autoencoder with a dense or a convolutional encoder and decoder.
 
     ``kind="dense"``: the image is flattened, passes through Dense layers of
-    ``hidden_sizes`` (ReLU) and the decoder mirrors them. ``kind="conv"``: one
+    ``hidden_sizes`` (ReLU, or ``activation``) and the decoder mirrors them. ``kind="conv"``: one
     Conv2D (3x3, stride 2, ReLU) per entry of ``filters``, then Dense layers of
     ``hidden_sizes``; the decoder maps the code to the last feature map with one
     Dense layer and climbs back one level per entry of ``filters``: by default
@@ -208,6 +306,8 @@ def build_vae(
         filters: filters of the encoder's convolutions (``kind="conv"`` only).
         decoder: how the convolutional decoder doubles the size of its maps,
             ``"upsampling"`` or ``"transpose"`` (``kind="conv"`` only).
+        activation: ``"relu"`` or ``"tanh"``, of the hidden Dense layers
+            (``kind="dense"`` only).
         beta: weight of the KL term.
         seed: seed of the sampling noise.
         name: name of the model; the sub-models are ``encoder`` and ``decoder``.
@@ -217,7 +317,7 @@ def build_vae(
 
     Raises:
         TypeError, ValueError: for sizes that are not positive integers, an
-            unknown ``kind`` or ``decoder``, or an image size the convolutions cannot halve
+            unknown ``kind``, ``decoder`` or ``activation``, or an image size the convolutions cannot halve
             ``len(filters)`` times.
     """
     input_shape = _checks.shape_tuple("input_shape", input_shape)
@@ -225,8 +325,9 @@ def build_vae(
     code_size = _checks.positive_int("code_size", code_size)
     _checks.one_of("kind", kind, KINDS)
     _checks.one_of("decoder", decoder, DECODERS)
+    _checks.one_of("activation", activation, HIDDEN_ACTIVATIONS)
     if kind == "dense":
-        encoder_body, decoder_model = _dense_parts(input_shape, hidden_sizes, code_size)
+        encoder_body, decoder_model = _dense_parts(input_shape, hidden_sizes, code_size, activation)
     else:
         input_shape = _checks.image_shape(input_shape)
         filters = _checks.filters_tuple(filters)
@@ -239,11 +340,11 @@ def build_vae(
     return VAE(encoder, decoder_model, beta=beta, seed=seed, name=name)
 
 
-def _dense_parts(input_shape, hidden_sizes, code_size):
+def _dense_parts(input_shape, hidden_sizes, code_size, activation):
     inputs, x = flat_image_input(input_shape)
-    x = dense_tower(x, hidden_sizes, side="encoder")
+    x = dense_tower(x, hidden_sizes, side="encoder", activation=activation)
     codes = keras.Input(shape=(code_size,), name="code_input")
-    y = dense_tower(codes, hidden_sizes, side="decoder")
+    y = dense_tower(codes, hidden_sizes, side="decoder", activation=activation)
     return (inputs, x), keras.Model(codes, dense_reconstruction(y, input_shape, "sigmoid"), name="decoder")
 
 

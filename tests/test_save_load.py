@@ -98,15 +98,26 @@ def classes_kept(model, loaded, inputs):
     assert loaded.encoder.get_layer("one_hot").n_classes == 10
 
 
+def warm_up_kept(model, loaded, inputs):
+    assert loaded.warm_up_steps == 10
+    np.testing.assert_array_equal(to_numpy(loaded.updates), to_numpy(model.updates))  # the steps taken
+
+
+def free_nats_kept(model, loaded, inputs):
+    assert loaded.free_nats == 0.5
+
+
 @dataclass(frozen=True)
 class Case:
     builder: str  # the name of the builder in companion.__all__
     kwargs: dict
     inputs: Callable[[], object]
     check: Callable = None  # what else the loaded model must keep
+    wrap: Callable = None  # a model class built around the builder's parts (e.g. WarmUpVAE)
 
     def build(self):
-        return getattr(cp, self.builder)(**self.kwargs)
+        model = getattr(cp, self.builder)(**self.kwargs)
+        return model if self.wrap is None else self.wrap(model)
 
 
 FLAT = (8, 8)  # dense builders flatten their input and restore its shape
@@ -148,6 +159,12 @@ CASES = {
     "vae_conv": Case("build_vae", dict(input_shape=IMAGE, code_size=2, kind="conv", hidden_sizes=(8,),
                                        filters=(2, 4), beta=2.0, seed=1),
                      lambda: images(IMAGE), beta_kept),
+    "vae_warm_up": Case("build_vae", dict(input_shape=IMAGE, code_size=2, hidden_sizes=(16,), seed=1),
+                        lambda: images(IMAGE), warm_up_kept,
+                        wrap=lambda vae: cp.WarmUpVAE(vae.encoder, vae.decoder, beta=2.0, warm_up_steps=10)),
+    "vae_free_bits": Case("build_vae", dict(input_shape=IMAGE, code_size=2, hidden_sizes=(16,), seed=1),
+                          lambda: images(IMAGE), free_nats_kept,
+                          wrap=lambda vae: cp.FreeBitsVAE(vae.encoder, vae.decoder, free_nats=0.5)),
     "conditional_vae": Case("build_conditional_vae", dict(input_shape=IMAGE, code_size=2, hidden_sizes=(16,), seed=1),
                             lambda: labelled(IMAGE), classes_kept),
     "noise_predictor_dense": Case("build_noise_predictor", dict(input_shape=(3,), hidden_sizes=(8,), embedding_size=4),

@@ -1,5 +1,7 @@
 """The VAE of Chapter 9: KL and reconstruction terms, sampling, model, builder, backends."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -21,13 +23,14 @@ def small_vae(kind="dense", **kwargs):
     return cp.build_vae((28, 28, 1), kind=kind, **{**options, **kwargs})
 
 
-def test_kl_divergence_matches_the_numpy_closed_form():
+def test_kl_divergence_matches_the_numpy_closed_form_unit_by_unit_and_summed():
     rng = np.random.default_rng(0)
     mean = rng.normal(size=(5, 4)).astype("float32")
     log_var = rng.normal(size=(5, 4)).astype("float32")
     variance = np.exp(log_var.astype("float64"))
-    expected = 0.5 * np.sum(variance + mean.astype("float64") ** 2 - 1.0 - log_var, axis=1)
-    np.testing.assert_allclose(to_numpy(cp.kl_divergence(mean, log_var)), expected, rtol=1e-5)
+    expected = 0.5 * (variance + mean.astype("float64") ** 2 - 1.0 - log_var)
+    np.testing.assert_allclose(to_numpy(cp.kl_per_unit(mean, log_var)), expected, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(cp.kl_divergence(mean, log_var)), expected.sum(axis=1), rtol=1e-5)
 
 
 def test_kl_divergence_is_zero_only_at_the_prior():
@@ -73,6 +76,14 @@ def test_shapes_of_encoder_decoder_and_model(kind):
     assert decoded.shape == (2, 28, 28, 1)
     assert decoded.min() >= 0 and decoded.max() <= 1
     assert vae(x).shape == (2, 28, 28, 1)
+
+
+def test_the_dense_vae_takes_tanh_hidden_layers_on_both_sides():
+    vae = small_vae("dense", hidden_sizes=(16, 8), activation="tanh")
+    hidden = [layer for part in (vae.encoder, vae.decoder) for layer in part.layers if "hidden" in layer.name]
+    assert len(hidden) == 4 and all(layer.activation is keras.activations.tanh for layer in hidden)
+    relu = small_vae("dense", hidden_sizes=(16, 8))
+    assert all(layer.activation is keras.activations.relu for layer in relu.encoder.layers if "hidden" in layer.name)
 
 
 def test_dense_parameter_count_follows_the_formula():
@@ -155,28 +166,13 @@ def test_fit_logs_the_three_terms_and_learns(tiny_images, kind):
     assert after["loss"] < before["loss"]
 
 
-def test_a_kl_weight_that_counts_the_updates_grows_on_every_backend(tiny_images):
-    """kl_weight() is the loss's weight of the KL. Chapter 9b's warm-up keeps its step counter as a model
-    variable, which reaches kl_weight() in every backend's compiled step."""
-
-    class WarmUp(cp.VAE):
-        def __init__(self, *args, warm_up_steps, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.warm_up_steps = warm_up_steps
-            self.updates = self.add_weight(shape=(), initializer="zeros", trainable=False, name="updates")
-
-        def compute_loss(self, *args, training=True, **kwargs):
-            if training:
-                self.updates.assign_add(1.0)
-            return super().compute_loss(*args, training=training, **kwargs)
-
-        def kl_weight(self):
-            return self.beta * ops.minimum(self.updates / self.warm_up_steps, 1.0)
-
+def test_the_warm_up_raises_the_kl_weight_to_beta_on_every_backend(tiny_images):
+    """kl_weight() is the loss's weight of the KL. The warm-up keeps its step counter as a model variable, which
+    reaches kl_weight() in every backend's compiled step."""
     x = np.resize(tiny_images.reshape(-1, 28, 28, 1), (32, 28, 28, 1))  # 4 batches of 8
     base = small_vae("dense")
     assert base.kl_weight() == base.beta
-    vae = WarmUp(base.encoder, base.decoder, beta=2.0, seed=3, warm_up_steps=8)
+    vae = cp.WarmUpVAE(base.encoder, base.decoder, beta=2.0, seed=3, warm_up_steps=8)
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
     start = vae.evaluate(x, return_dict=True, verbose=0)  # no update yet: weight 0
     assert start["kl_loss"] > 0  # the KL is still measured ...
@@ -190,12 +186,43 @@ def test_a_kl_weight_that_counts_the_updates_grows_on_every_backend(tiny_images)
     np.testing.assert_allclose(after["loss"], after["reconstruction_loss"] + 2.0 * after["kl_loss"], rtol=1e-4)
 
 
+def test_free_bits_charge_each_unit_at_least_its_free_nats(tiny_images):
+    x = tiny_images.reshape(-1, 28, 28, 1)
+    base = small_vae("dense")
+    z_mean, z_log_var = (to_numpy(t).astype("float64") for t in base.encoder(x))
+    batch_kl = (0.5 * (np.exp(z_log_var) + z_mean**2 - 1.0 - z_log_var)).mean(axis=0)  # (3,) units
+    free_nats = float(np.median(batch_kl))  # one unit below it, one above: both branches of the max
+    for nats, expected in ((0.0, batch_kl.sum()), (free_nats, np.maximum(batch_kl, free_nats).sum())):
+        vae = cp.FreeBitsVAE(base.encoder, base.decoder, beta=2.0, seed=3, free_nats=nats)
+        vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+        scores = vae.evaluate(x, batch_size=len(x), return_dict=True, verbose=0)  # one batch: the batch's mean
+        np.testing.assert_allclose(scores["kl_loss"], expected, rtol=1e-4)
+        np.testing.assert_allclose(scores["loss"], scores["reconstruction_loss"] + 2.0 * expected, rtol=1e-4)
+    assert np.maximum(batch_kl, free_nats).sum() > batch_kl.sum()  # the free nats changed the loss
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs", "error", "message"),
+    [
+        ("WarmUpVAE", {"warm_up_steps": 0}, ValueError, "Received: warm_up_steps=0"),
+        ("WarmUpVAE", {"warm_up_steps": 2.5}, TypeError, "Received: warm_up_steps=2.5"),
+        ("FreeBitsVAE", {"free_nats": -0.5}, ValueError, "Received: free_nats=-0.5"),
+        ("FreeBitsVAE", {"free_nats": "1"}, TypeError, "Received: free_nats='1'"),
+    ],
+)
+def test_remedies_bad_arguments_say_what_was_received(kind, kwargs, error, message):
+    base = small_vae("dense")
+    with pytest.raises(error, match=re.escape(message)):
+        getattr(cp, kind)(base.encoder, base.decoder, **kwargs)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
         ({"code_size": 0}, ValueError, "Received: code_size=0"),
         ({"code_size": 2.5}, TypeError, "Received: code_size=2.5"),
         ({"kind": "recurrent"}, ValueError, "kind must be one of"),
+        ({"activation": "sigmoid"}, ValueError, "Received: activation='sigmoid'"),
         ({"beta": -1.0}, ValueError, "Received: beta=-1.0"),
         ({"beta": float("inf")}, ValueError, "Received: beta=inf"),
         ({"beta": float("nan")}, ValueError, "Received: beta=nan"),

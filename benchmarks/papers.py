@@ -2,7 +2,8 @@
 
 Only the paper-scale runs that do not fit in a chapter are here: the linear
 autoencoder against PCA at Hinton & Salakhutdinov's code size, their deep
-autoencoder, Kingma & Welling's VAE, the Keras convolutional VAE, and the
+autoencoder, Kingma & Welling's VAE, the test log-likelihood of Burda et al.'s
+VAE on binarised digits, the Keras convolutional VAE, and the
 one-class MNIST table of Ruff et al. (2018) with every score of Chapter 11 on
 all ten digits, and the semi-supervised MNIST table of Kingma et al. (2014)
 with a VAE's and a contractive autoencoder's codes. Each row
@@ -11,7 +12,7 @@ metric. The chapters' own headline numbers reach the results page
 (``book/results.md``) from the chapters themselves, with MyST-NB's glue; where a
 run here follows a chapter, its settings come from ``companion.settings``.
 
-Run it from the repository root with the MNIST file (about an hour on 2 CPU
+Run it from the repository root with the MNIST file (about an hour and a half on 2 CPU
 cores; the epochs of each experiment are in ``FULL`` below):
 
     COMPANION_DATA=/path/to/folder nice -n 5 .venv/bin/python benchmarks/papers.py
@@ -30,6 +31,7 @@ The book shows the results at its next build.
 
 import argparse  # noqa: I001  (companion is imported before Keras on purpose)
 import functools
+import math
 import os
 import sys
 import time
@@ -57,6 +59,8 @@ CODE_SIZE = deep_autoencoder.CODE_SIZE  # Hinton & Salakhutdinov's code size, fo
 HINTON_AUTOENCODER = results.HINTON_TEST_ERROR  # 784-1000-500-250-30, RBM-pretrained (the recipes' figure uses it too)
 HINTON_PCA = 13.87  # the same for PCA with 30 components
 KINGMA_ELBO = -100.0  # test lower bound per binarised image, N_z = 20, read off Figure 2 (within a few nats)
+BURDA_VAE_LOG_LIKELIHOOD = results.BURDA_VAE_LOG_LIKELIHOOD  # Table 1: their VAE, one stochastic layer
+BURDA_IWAE_LOG_LIKELIHOOD = results.BURDA_IWAE_LOG_LIKELIHOOD  # and their IWAE, k = 50
 # The keras.io VAE example's mean loss per image in each of its 30 epochs (its `total_loss`
 # metric, in the log of the version last modified on 2024-04-24): the reference at our last epoch.
 KERAS_VAE_LOSS_BY_EPOCH = (
@@ -96,6 +100,7 @@ FULL = {
     "vae_conv": 12,  # of the example's 30, to keep this run under 15 minutes
     "one_class": ch11.FULL["epochs"],  # Chapter 11's epochs, for every score and every digit
     "semi_supervised": 15,  # of the VAE (M1) and of the contractive autoencoder
+    "burda_vae": 350,  # passes over the training digits, each binarised anew (the paper made 3,280)
 }
 QUICK = dict.fromkeys(FULL, 1)
 # The normal digits of the one-class experiment: all ten in the full run; in the quick check two, which run
@@ -111,6 +116,12 @@ LINEAR_FIT = {"loss": "mse", "batch_size": ch01.FULL["batch_size"], "learning_ra
               "cosine_decay": True}
 VAE_DENSE = {"code_size": 20, "hidden_sizes": (500,)}
 VAE_DENSE_FIT = {"batch_size": 100, "learning_rate": 1e-3}
+BURDA_VAE = {"code_size": 50, "hidden_sizes": (200, 200), "activation": "tanh"}  # the paper's, one stochastic layer
+BURDA_FIT = {"batch_size": 100, "learning_rate": 1e-3, "cosine_decay": True}
+BURDA_ADAM_EPSILON = 1e-4  # the paper's
+BURDA_SAMPLES = 5_000  # importance samples per test digit, as in the paper (the quick check: QUICK_SAMPLES)
+QUICK_SAMPLES = 10
+BURDA_CURVE_EVERY = 10  # epochs between two points of the test curve
 VAE_CONV = {"code_size": 2, "kind": "conv", "filters": (32, 64), "hidden_sizes": (16,),
             "decoder": "transpose"}  # the Keras example's
 VAE_CONV_FIT = {"batch_size": 128, "learning_rate": 1e-3}
@@ -128,10 +139,11 @@ DECODER_NAMES = {"transpose": "transposed convolutions", "upsampling": "upsampli
 class Workbench:
     """The data of one run, its epochs, and the PCA fit that two experiments share."""
 
-    def __init__(self, epochs, n_train=None, n_test=None, digits=DIGITS):
+    def __init__(self, epochs, n_train=None, n_test=None, digits=DIGITS, samples=BURDA_SAMPLES):
         (self.x_train, self.y_train), (self.x_test, self.y_test) = load_real_mnist(n_train, n_test)
         self.epochs = epochs
         self.digits = digits  # the one-class experiment's normal digits
+        self.samples = samples  # importance samples per test digit of the log-likelihood
 
     def settings(self, name):
         """``{row id: settings sentence}`` of experiment ``name`` in this run."""
@@ -153,7 +165,7 @@ class Workbench:
 
 
 def make_row(row_id, *, experiment, metric, cites, reference_kind, reference, ours, decimals, seconds, settings,
-             details=()):
+             details=(), curve=None):
     """One row of the results table: their number and ours, on the same metric.
 
     Args:
@@ -170,11 +182,15 @@ def make_row(row_id, *, experiment, metric, cites, reference_kind, reference, ou
         settings: ``{row id: sentence}`` of the experiment (:func:`settings_of`); the row's sentence says its
             architecture, optimiser, batch size and epochs, in a few words.
         details: ``(label, value)`` pairs shown with the settings.
+        curve: optional ``{name: list}`` of the training curve (``"epoch"`` and the values measured then).
     """
-    return {"id": row_id, "experiment": experiment, "metric": metric, "cites": list(cites),
-            "reference_kind": reference_kind, "reference": float(reference), "ours": float(ours),
-            "decimals": decimals, "seconds": float(seconds), "settings": settings[row_id],
-            "details": [[label, value] for label, value in details]}
+    row = {"id": row_id, "experiment": experiment, "metric": metric, "cites": list(cites),
+           "reference_kind": reference_kind, "reference": float(reference), "ours": float(ours),
+           "decimals": decimals, "seconds": float(seconds), "settings": settings[row_id],
+           "details": [[label, value] for label, value in details]}
+    if curve is not None:
+        row["curve"] = curve
+    return row
 
 
 def epochs_text(count):
@@ -291,6 +307,71 @@ def vae_dense(bench):
         seconds=time.perf_counter() - start,
         settings=bench.settings("vae_dense"),
         details=vae_terms(result["reconstruction_loss"], result["kl_loss"]),
+    )]
+
+
+def dynamically_binarised(images, batch_size, seed):
+    """Shuffled batches of ``images``, binarised anew at every pass: each pixel is 1 with probability its grey level.
+
+    The protocol of Burda et al. (2016) and of most log-likelihoods reported on MNIST: the model never sees the
+    same binary digit twice, which keeps a model this size from overfitting one binarisation.
+    """
+    generator = tf.random.Generator.from_seed(seed)
+    batches = (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+               .batch(batch_size))
+    binarised = batches.map(lambda batch: tf.cast(generator.uniform(tf.shape(batch)) < batch, "float32"))
+    return binarised.prefetch(tf.data.AUTOTUNE)  # the next batch is drawn while the model trains on this one
+
+
+def burda_vae_settings(epochs, n_train, n_test):
+    sizes = layers_text(PIXELS, *BURDA_VAE["hidden_sizes"], BURDA_VAE["code_size"])
+    return {"burda_vae_log_likelihood": f"{sizes} tanh, Gaussian code, Bernoulli decoder; the {n_train:,} training "
+                                        "digits binarised anew at every pass, the test digits once; "
+                                        f"{fit_text(epochs, **BURDA_FIT)}, Adam's epsilon {BURDA_ADAM_EPSILON:g}; "
+                                        "log-likelihood estimated with importance sampling"}
+
+
+def burda_vae(bench):
+    """Burda et al. (2016): test log-likelihood of a VAE on binarised MNIST, 5,000 importance samples per digit."""
+    epochs = bench.epochs["burda_vae"]
+    x_train = bench.x_train.reshape(-1, PIXELS)
+    x_test = binarise(bench.x_test.reshape(-1, PIXELS), seed=2)
+    seed_everything()
+    start = time.perf_counter()
+    model = cp.build_vae((PIXELS,), seed=SEED, **BURDA_VAE)
+    updates = epochs * math.ceil(len(x_train) / BURDA_FIT["batch_size"])
+    schedule = keras.optimizers.schedules.CosineDecay(BURDA_FIT["learning_rate"], updates)
+    model.compile(optimizer=keras.optimizers.Adam(schedule, epsilon=BURDA_ADAM_EPSILON))
+    curve = {"epoch": [], "train_loss": [], "test_elbo": []}
+    batches = dynamically_binarised(x_train, BURDA_FIT["batch_size"], seed=SEED)
+    for first in range(0, epochs, BURDA_CURVE_EVERY):
+        passes = min(BURDA_CURVE_EVERY, epochs - first)
+        history = model.fit(batches, initial_epoch=first, epochs=first + passes, shuffle=False,  # shuffled above
+                            verbose=0).history
+        curve["epoch"].append(first + passes)
+        curve["train_loss"].append(history["loss"][-1])
+        curve["test_elbo"].append(-model.evaluate(x_test, batch_size=1000, verbose=0, return_dict=True)["loss"])
+        print(f"  epoch {first + passes}: training loss {history['loss'][-1]:.2f}, test ELBO {curve['test_elbo'][-1]:.2f}"
+              f" ({results.format_duration(time.perf_counter() - start)})", flush=True)
+    log_likelihood = cp.importance_weighted_log_likelihood(model, x_test, k=bench.samples, seed=SEED, batch_size=10)
+    error = log_likelihood.std(ddof=1) / math.sqrt(len(log_likelihood))
+    return [make_row(
+        "burda_vae_log_likelihood",
+        experiment=f"Dense VAE {layers_text(PIXELS, *BURDA_VAE['hidden_sizes'], BURDA_VAE['code_size'])} tanh, "
+                   "dynamically binarised digits",
+        metric=f"test log-likelihood (nats), {bench.samples:,} importance samples",
+        cites=["burda2016importance"],
+        reference_kind="paper",
+        reference=BURDA_VAE_LOG_LIKELIHOOD,
+        ours=float(log_likelihood.mean()),
+        decimals=2,
+        seconds=time.perf_counter() - start,
+        settings=bench.settings("burda_vae"),
+        details=[("standard error of ours", f"{error:.2f} nats"),
+                 ("ours in bits per pixel", f"{-log_likelihood.mean() / (PIXELS * math.log(2)):.4f}"),
+                 ("paper's IWAE (k = 50)", f"{BURDA_IWAE_LOG_LIKELIHOOD:.2f}"),
+                 ("test ELBO at the end", f"{curve['test_elbo'][-1]:.2f} nats")],
+        curve=curve,
     )]
 
 
@@ -478,10 +559,11 @@ def semi_supervised(bench):
 
 
 EXPERIMENTS = {"linear_vs_pca": linear_vs_pca, "hinton2006": hinton2006, "vae_dense": vae_dense,
-               "vae_conv": vae_conv, "one_class": one_class, "semi_supervised": semi_supervised}
+               "burda_vae": burda_vae, "vae_conv": vae_conv, "one_class": one_class,
+               "semi_supervised": semi_supervised}
 SETTINGS = {"linear_vs_pca": linear_vs_pca_settings, "hinton2006": hinton2006_settings,
-            "vae_dense": vae_dense_settings, "vae_conv": vae_conv_settings, "one_class": one_class_settings,
-            "semi_supervised": semi_supervised_settings}
+            "vae_dense": vae_dense_settings, "burda_vae": burda_vae_settings, "vae_conv": vae_conv_settings,
+            "one_class": one_class_settings, "semi_supervised": semi_supervised_settings}
 
 
 def settings_of(name, epochs, n_train=FULL_SIZES[0], n_test=FULL_SIZES[1]):
@@ -528,7 +610,8 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    bench = Workbench(QUICK, *QUICK_SIZES, digits=QUICK_DIGITS) if args.quick else Workbench(FULL)
+    bench = (Workbench(QUICK, *QUICK_SIZES, digits=QUICK_DIGITS, samples=QUICK_SAMPLES) if args.quick
+             else Workbench(FULL))
     done = run_experiments(args.only or list(EXPERIMENTS), bench)
     papers = merge(results.read_json(args.output), done, "quick" if args.quick else "full")
     results.write_json(args.output, papers)

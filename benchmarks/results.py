@@ -19,6 +19,10 @@ from IPython.display import Markdown
 from _common import COLAB_CHECK_JSON, DEEP_AUTOENCODER_JSON, PAPERS_JSON, ROOT, TIMINGS_JSON  # noqa: F401 (the page's)
 
 HINTON_TEST_ERROR = 3.00  # Hinton & Salakhutdinov (2006), Fig. 2B: squared error per test image (papers.py's row)
+# Burda et al. (2016), Table 1, MNIST, one stochastic layer: test NLL in nats of the VAE (trained with k = 1) and
+# of the IWAE (trained with k = 50), each estimated with 5,000 importance samples; here as log-likelihoods.
+BURDA_VAE_LOG_LIKELIHOOD = -86.76  # papers.py's row
+BURDA_IWAE_LOG_LIKELIHOOD = -84.78  # in the row's details and the figure
 
 NOT_MEASURED = "*not measured*"
 DASH = "—"
@@ -200,6 +204,36 @@ def recipes_figure(curves):
                   textcoords="offset points", fontsize=8)
     axes.set(xlabel="minutes of training", ylabel="squared error per image", ylim=(1, 8))
     axes.legend(fontsize=8, title="dashed: training digits", title_fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def curve_row(papers, row_id):
+    """The row ``row_id`` of ``papers`` if it holds a training curve, else None (not measured yet)."""
+    return next((row for row in rows_of(papers) if row["id"] == row_id and "curve" in row), None)
+
+
+def log_likelihood_figure(row, others):
+    """A VAE's test ELBO against epochs, its final importance-weighted estimate, and the paper's ``others`` lines.
+
+    Args:
+        row: a row of ``papers.json`` with a ``curve`` (``epoch``, ``test_elbo``) and ``ours``.
+        others: ``{label: log-likelihood}`` drawn as dotted horizontal lines.
+    """
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 3.6))
+    curve = row["curve"]
+    axes.plot(curve["epoch"], curve["test_elbo"], marker="o", markersize=3, label="ours: test ELBO (one sample)")
+    axes.plot(curve["epoch"][-1], row["ours"], marker="*", markersize=10, linestyle="none", color="black",
+              label="ours: importance-weighted estimate")
+    for label, value in others.items():
+        axes.axhline(value, color="grey", linewidth=1, linestyle=":")
+        axes.annotate(label, (curve["epoch"][0], value), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    low = min(*others.values(), *curve["test_elbo"][len(curve["test_elbo"]) // 4:])
+    axes.set(xlabel="epochs (passes over the binarised training digits)", ylabel="nats per test digit",
+             ylim=(low - 2, max(others.values()) + 4))
+    axes.legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     return figure
 

@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS_PAGE = ROOT / "book" / "results.md"
-ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "keras_conv_vae",
+ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "burda_vae_log_likelihood",
+           "keras_conv_vae",
            "one_class_mean", *(f"one_class_digit_{digit}" for digit in range(10)),
            *(f"semi_{kind}_{n}" for kind in ("nn", "cae", "cae_spreading", "m1", "m1_spreading")
              for n in (100, 600, 1000))}
@@ -427,6 +428,47 @@ def test_recipes_figure_draws_test_and_training_curves_of_each_recipe_and_the_pa
     assert [max(line.get_xdata()) for line in lines[:4]] == [20.0, 20.0, 10.0, 10.0]  # minutes; the best, b, first
     assert [line.get_ydata()[0] for line in lines if line.get_linestyle() == ":"] == [results.HINTON_TEST_ERROR]
     plt.close(figure)
+
+
+def test_the_log_likelihood_figure_draws_the_curve_our_estimate_and_the_papers_lines(results):
+    import matplotlib.pyplot as plt
+
+    row = {"id": "x", "ours": -90.0, "curve": {"epoch": [10, 20, 30], "test_elbo": [-99.0, -95.0, -93.0]}}
+    assert results.curve_row({"experiments": {"e": {"rows": [row]}}}, "x") is row
+    assert results.curve_row({"experiments": {"e": {"rows": [{"id": "x"}]}}}, "x") is None  # not measured yet
+    figure = results.log_likelihood_figure(row, {"VAE": -86.76, "IWAE": -84.78})
+    curve, estimate, *papers_lines = figure.axes[0].get_lines()
+    assert list(curve.get_xdata()) == [10, 20, 30] and list(curve.get_ydata()) == [-99.0, -95.0, -93.0]
+    assert (list(estimate.get_xdata()), list(estimate.get_ydata())) == ([30], [-90.0])  # at the last epoch
+    assert sorted(line.get_ydata()[0] for line in papers_lines) == [-86.76, -84.78]
+    low, high = figure.axes[0].get_ylim()
+    assert low < -95.0 and high > -84.78  # every point from the second quarter on, and both lines, in view
+    plt.close(figure)
+
+
+def test_the_committed_log_likelihood_lies_above_its_last_elbo_as_the_page_says(results):
+    papers = results.read_json(results.PAPERS_JSON)
+    row = results.curve_row(papers, "burda_vae_log_likelihood")
+    assert row is not None, "rerun: benchmarks/papers.py --only burda_vae"
+    assert row["curve"]["epoch"][-1] == papers["experiments"]["burda_vae"]["epochs"]  # the curve runs to the end
+    assert row["ours"] > row["curve"]["test_elbo"][-1]  # 5,000 samples tighten the one-sample bound
+
+
+def test_dynamic_binarisation_draws_binary_pixels_anew_at_every_pass(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import papers
+
+    grey = np.random.default_rng(0).uniform(size=(40, 784)).astype("float32")
+    batches = papers.dynamically_binarised(grey, batch_size=16, seed=1)
+    first, second = (np.concatenate([batch.numpy() for batch in batches]) for _ in range(2))
+    assert first.shape == grey.shape and set(np.unique(first)) == {0.0, 1.0}
+    assert not np.array_equal(first, second)  # a new binarisation (and order) at every pass
+    # each pixel is 1 with probability its grey level: over 2 x 31,360 pixels, the mean is within 5 standard errors
+    assert abs(np.mean([first.mean(), second.mean()]) - grey.mean()) < 5 * 0.5 / np.sqrt(2 * grey.size)
+    # digits already binary stay as they are: each pass holds every digit once, shuffled
+    binary = (grey > 0.5).astype("float32")
+    rows = np.concatenate([batch.numpy() for batch in papers.dynamically_binarised(binary, 16, seed=1)])
+    assert sorted(map(bytes, rows)) == sorted(map(bytes, binary)) and not np.array_equal(rows, binary)
 
 
 def test_shifted_copies_move_every_digit_by_at_most_one_pixel(monkeypatch):

@@ -200,8 +200,8 @@ class WarmUpVAE(VAE):
     The weight is ``beta * min(updates / warm_up_steps, 1)``, where ``updates``
     counts the training steps taken (Sønderby et al. 2016; Bowman et al. 2016
     used an S-shaped curve). Early in training the codes can carry information
-    before the KL's pull towards the prior is felt, which keeps units of the
-    code from collapsing. The counter is a non-trainable variable of the model,
+    before the KL's pull towards the prior is felt, which can keep some units
+    of the code from collapsing (Chapter 9b measures how many). The counter is a non-trainable variable of the model,
     so that every backend's compiled step updates it; ``evaluate`` and
     ``predict`` do not count.
 
@@ -217,7 +217,8 @@ class WarmUpVAE(VAE):
     def __init__(self, encoder, decoder, beta=1.0, seed=None, *,
                  warm_up_steps, **kwargs):
         super().__init__(encoder, decoder, beta=beta, seed=seed, **kwargs)
-        self.warm_up_steps = _checks.positive_int("warm_up_steps", warm_up_steps)
+        self.warm_up_steps = _checks.positive_int("warm_up_steps",
+                                                  warm_up_steps)
         # a variable of the model: every backend's compiled step updates it
         self.updates = self.add_weight(shape=(), initializer="zeros",
                                        trainable=False, name="updates")
@@ -326,6 +327,8 @@ def build_vae(
     _checks.one_of("kind", kind, KINDS)
     _checks.one_of("decoder", decoder, DECODERS)
     _checks.one_of("activation", activation, HIDDEN_ACTIVATIONS)
+    if kind == "conv" and activation != "relu":
+        raise ValueError(f"activation applies to kind='dense' only. Received: kind='conv', activation={activation!r}")
     if kind == "dense":
         encoder_body, decoder_model = _dense_parts(input_shape, hidden_sizes, code_size, activation)
     else:

@@ -223,6 +223,7 @@ def test_remedies_bad_arguments_say_what_was_received(kind, kwargs, error, messa
         ({"code_size": 2.5}, TypeError, "Received: code_size=2.5"),
         ({"kind": "recurrent"}, ValueError, "kind must be one of"),
         ({"activation": "sigmoid"}, ValueError, "Received: activation='sigmoid'"),
+        ({"kind": "conv", "activation": "tanh"}, ValueError, "Received: kind='conv', activation='tanh'"),
         ({"beta": -1.0}, ValueError, "Received: beta=-1.0"),
         ({"beta": float("inf")}, ValueError, "Received: beta=inf"),
         ({"beta": float("nan")}, ValueError, "Received: beta=nan"),

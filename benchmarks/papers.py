@@ -332,7 +332,8 @@ def burda_vae_settings(epochs, n_train, n_test):
 
 
 def burda_vae(bench):
-    """Burda et al. (2016): test log-likelihood of a VAE on binarised MNIST, 5,000 importance samples per digit."""
+    """Burda et al. (2016): test log-likelihood of a VAE on binarised MNIST, ``bench.samples`` importance samples
+    per digit (5,000 in the full run, as in the paper)."""
     epochs = bench.epochs["burda_vae"]
     x_train = bench.x_train.reshape(-1, PIXELS)
     x_test = binarise(bench.x_test.reshape(-1, PIXELS), seed=2)
@@ -351,8 +352,9 @@ def burda_vae(bench):
         curve["epoch"].append(first + passes)
         curve["train_loss"].append(history["loss"][-1])
         curve["test_elbo"].append(-model.evaluate(x_test, batch_size=1000, verbose=0, return_dict=True)["loss"])
-        print(f"  epoch {first + passes}: training loss {history['loss'][-1]:.2f}, test ELBO {curve['test_elbo'][-1]:.2f}"
-              f" ({results.format_duration(time.perf_counter() - start)})", flush=True)
+        print(f"  epoch {first + passes}: training loss {history['loss'][-1]:.2f}, "
+              f"test ELBO {curve['test_elbo'][-1]:.2f} ({results.format_duration(time.perf_counter() - start)})",
+              flush=True)
     log_likelihood = cp.importance_weighted_log_likelihood(model, x_test, k=bench.samples, seed=SEED, batch_size=10)
     error = log_likelihood.std(ddof=1) / math.sqrt(len(log_likelihood))
     return [make_row(

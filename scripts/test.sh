@@ -40,7 +40,7 @@ python scripts/execute_notebooks.py
 # 3. The tests that touch the backend (all but those marked backend_free or answer_key),
 #    again on JAX. They run beside steps 4 and 5, which leave a core idle part of the
 #    time (the build is one process; the browsers wait on pages); their report follows.
-#    Measured on one commit, steps 3 to 5 took 357 and 364 s so, 368 and 416 s in a row.
+#    Timed on one commit, steps 3 to 5 took 357 and 364 s this way, 368 and 416 s one after another.
 source scripts/backend_tier.sh
 KERAS_BACKEND=jax XLA_FLAGS="$JAX_TEST_XLA_FLAGS" python -m pytest -n 2 --dist worksteal -q \
   -m "$BACKEND_TIER_MARKERS" tests >"$jax_log" 2>&1 &

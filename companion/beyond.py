@@ -22,7 +22,7 @@ from companion import _checks
 from companion.inference import call_in_batches
 from companion.conv import check_divisible, downsample, upsample
 from companion.models import Autoencoder, dense_reconstruction, dense_tower, flat_image_input
-from companion.vae import VAE, kl_divergence
+from companion.vae import VAE
 
 # --- the conditional VAE ---
 
@@ -66,7 +66,7 @@ class ConditionalVAE(VAE):
         images, labels = _pair(inputs)
         z_mean, z_log_var = self.encoder([images, labels], training=training)
         codes = self.sampling([z_mean, z_log_var])
-        self.add_loss(ops.mean(kl_divergence(z_mean, z_log_var)))
+        self.add_loss(self.kl_term(z_mean, z_log_var))
         return self.decoder([codes, labels], training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

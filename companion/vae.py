@@ -130,7 +130,8 @@ class VAE(Autoencoder):
     the ELBO). Train it with ``compile(optimizer=...)`` and ``fit(x)``, without
     targets. The loss of one image is ``reconstruction + beta * KL``, in nats,
     which for ``beta=1`` is the negative ELBO (Chapter 9); a subclass may change
-    the weight of the KL as training goes on (:meth:`kl_weight`). ``fit`` and
+    the weight of the KL as training goes on (:meth:`kl_weight`), or how the KL
+    of a batch is charged (:meth:`kl_term`). ``fit`` and
     ``evaluate`` report ``loss``, ``reconstruction_loss`` and ``kl_loss``, each
     averaged over images.
 
@@ -159,8 +160,16 @@ class VAE(Autoencoder):
         z_mean, z_log_var = self.encoder(inputs, training=training)
         codes = self.sampling([z_mean, z_log_var])
         # Added here, inside call(), the KL reaches every backend's train step.
-        self.add_loss(ops.mean(kl_divergence(z_mean, z_log_var)))
+        self.add_loss(self.kl_term(z_mean, z_log_var))
         return self.decoder(codes, training=training)
+
+    def kl_term(self, z_mean, z_log_var):
+        """The KL term of a batch, which ``call()`` adds to the loss.
+
+        The mean over the batch of :func:`kl_divergence`. A subclass may
+        charge it otherwise, as :class:`FreeBitsVAE` does.
+        """
+        return ops.mean(kl_divergence(z_mean, z_log_var))
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
@@ -260,13 +269,10 @@ class FreeBitsVAE(VAE):
         super().__init__(encoder, decoder, beta=beta, seed=seed, **kwargs)
         self.free_nats = _checks.non_negative_number("free_nats", free_nats)
 
-    def call(self, inputs, training=None):
-        z_mean, z_log_var = self.encoder(inputs, training=training)
+    def kl_term(self, z_mean, z_log_var):
         # each unit's KL, averaged over the batch, costs at least free_nats
         batch_kl = ops.mean(kl_per_unit(z_mean, z_log_var), axis=0)
-        self.add_loss(ops.sum(ops.maximum(batch_kl, self.free_nats)))
-        codes = self.sampling([z_mean, z_log_var])
-        return self.decoder(codes, training=training)
+        return ops.sum(ops.maximum(batch_kl, self.free_nats))
 
     def get_config(self):
         return {**super().get_config(), "free_nats": self.free_nats}

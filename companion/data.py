@@ -597,6 +597,30 @@ def add_salt_and_pepper(images, level=0.1, *, seed=0):
     return np.where(hit, salt.astype("float32"), images).astype("float32")
 
 
+def binarise(images, *, seed=0):
+    """One random binarisation: each pixel becomes 1 with probability its grey level, else 0.
+
+    The protocol of likelihoods on MNIST: a Bernoulli decoder gives a binary
+    image a probability, so its log-likelihood is a real one, in nats, while
+    the Bernoulli cross-entropy of grey levels is not. Chapters 9b and 11
+    measure their VAEs on test images binarised once with it, and train them
+    on images binarised afresh at every pass (:func:`~companion.train` with
+    ``binarise=True``). The same seed gives the same draw.
+
+    Args:
+        images: float array with values in [0, 1] (any shape).
+        seed: seed of the draw.
+
+    Returns:
+        float32 array of the same shape, of 0s and 1s.
+
+    Raises:
+        ValueError: if the images are not numbers in [0, 1].
+    """
+    images = _unit_images(images)
+    return (np.random.default_rng(seed).uniform(size=images.shape) < images).astype("float32")
+
+
 def _unit_images(images):
     """``images`` as float32, or a clear error if they are not numbers in [0, 1] (NaN included)."""
     array = _checks.to_numpy(images)

@@ -165,3 +165,22 @@ def test_denoising_autoencoder_trains(tiny_images):
     before = model.evaluate(tiny_images, tiny_images, verbose=0)
     model.fit(tiny_images, tiny_images, epochs=3, verbose=0)
     assert model.evaluate(tiny_images, tiny_images, verbose=0) < before
+
+
+def test_binarise_draws_each_pixel_with_its_grey_level_as_probability(images):
+    binary = cp.binarise(images, seed=3)
+    np.testing.assert_array_equal(binary, cp.binarise(images, seed=3))
+    assert not np.array_equal(binary, cp.binarise(images, seed=4))
+    assert binary.shape == images.shape and binary.dtype == np.float32
+    assert set(np.unique(binary)) == {0.0, 1.0}
+    # a pixel's draw is 1 as often as its grey level says: the mean within 5 standard errors
+    error = np.sqrt(np.sum(images * (1 - images))) / images.size
+    assert abs(binary.mean() - images.mean()) < 5 * error
+    assert np.array_equal(cp.binarise(np.round(images), seed=0), np.round(images))  # 0 and 1 stay as they are
+
+
+@pytest.mark.parametrize("bad, message", [(np.full((2, 3), 1.5), r"values in \[0, 1\]"),
+                                          (np.array([[0.2, np.nan]]), "The images hold 1 NaN values")])
+def test_binarise_refuses_what_is_not_a_grey_level(bad, message):
+    with pytest.raises(ValueError, match=message):
+        cp.binarise(bad)

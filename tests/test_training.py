@@ -164,3 +164,63 @@ def test_a_long_summary_is_wrapped_to_the_page():
     assert all(line.startswith("    ") for line in lines[1:])
     # each value stays beside its name
     assert " ".join(lines).count("123.5") == 6 and not any(line.rstrip().endswith("loss") for line in lines)
+
+
+# --- binarise=True: binary images drawn afresh at every pass (dynamic binarisation) ---
+
+
+def distinct_binary_images(count):
+    """Images of 0s and 1s that binarisation leaves as they are, each with its index written in bits."""
+    return ((np.arange(count)[:, None] >> np.arange(8)) & 1).astype("float32")
+
+
+def test_fresh_batches_give_every_image_once_per_pass_in_a_new_order():
+    images = distinct_binary_images(50)
+    batches = cp.training.FreshBinaryBatches(images, 8, seed=3)
+    passes = []
+    for _ in range(2):
+        assert len(batches) == 7  # 50 images, 8 per batch: the last batch holds 2
+        seen = np.concatenate([batches[i][0] for i in range(len(batches))])
+        passes.append(seen @ (1 << np.arange(8)))  # each image's index, read back from its bits
+        batches.on_epoch_end()
+    assert all(sorted(order) == list(range(50)) for order in passes)
+    assert list(passes[0]) != list(passes[1])  # a new order at the next pass
+
+
+def test_fresh_batches_draw_binary_pixels_with_the_grey_levels_as_probabilities():
+    grey = np.full((2000, 4), 0.3, "float32")  # identical images: only the draws differ
+    batches = cp.training.FreshBinaryBatches(grey, 500, seed=0)
+    first, target = batches[0]
+    assert np.array_equal(first, target) and set(np.unique(first)) == {0.0, 1.0}
+    draws = np.concatenate([batches[i][0] for i in range(len(batches))])
+    error = np.sqrt(0.3 * 0.7 / draws.size)
+    assert abs(draws.mean() - 0.3) < 5 * error
+    assert np.array_equal(batches[1][0], batches[1][0])  # a batch depends on its pass and index only
+    batches.on_epoch_end()
+    assert not np.array_equal(batches[0][0], first)  # drawn afresh at the next pass
+
+
+def test_training_on_fresh_binary_batches(capsys):
+    grey = np.random.default_rng(0).uniform(size=(64, 6)).astype("float32")
+    weights = []
+    for _ in range(2):  # the same global seed gives the same draws and the same model
+        model = autoencoder()
+        history = cp.train(model, grey, loss="binary_crossentropy", epochs=2, batch_size=16, binarise=True)
+        weights.append(model.get_weights())
+    assert len(history.history["loss"]) == 2
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+    model = autoencoder()
+    cp.train(model, grey, loss="binary_crossentropy", epochs=2, batch_size=16)  # the grey levels themselves
+    assert not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights[0]))
+
+
+@pytest.mark.parametrize(
+    "images, y, message",
+    [
+        (np.full((8, 6), 2.0, "float32"), None, r"values in \[0, 1\].*Received values from 2.0 to 2.0"),
+        (np.full((8, 6), 0.5, "float32"), np.zeros(8), "expected y=None. Received: ndarray"),
+    ],
+)
+def test_binarise_refuses_what_it_cannot_draw_from(images, y, message):
+    with pytest.raises(ValueError, match=message):
+        cp.train(autoencoder(), images, y, loss="mse", epochs=1, batch_size=8, binarise=True)

@@ -190,20 +190,32 @@ def recipes_settings_table(curves):
     return pd.DataFrame(records, columns=["Recipe", "Settings"])
 
 
+MORE_DATA = "shifted"  # in the settings of a recipe that also trains on shifted copies of the digits
+
+
 def recipes_figure(curves):
-    """Test (solid) and training (dashed) error of every recipe against minutes of training, with the paper's line."""
+    """Test (solid) and training (dashed) error of every recipe against minutes of training, with the paper's line.
+
+    Two panels: the recipes that train on the digits alone, and those that add shifted copies of them.
+    """
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7, 3.6))
-    for name, entry in recipes_of(curves):
-        minutes = [seconds / 60 for seconds in entry["curve"]["seconds"]]
-        (line,) = axes.plot(minutes, entry["curve"]["test_error"], label=f"{name} (test)")
-        axes.plot(minutes, entry["curve"]["train_error"], linestyle="--", color=line.get_color(), linewidth=1)
-    axes.axhline(HINTON_TEST_ERROR, color="black", linewidth=1, linestyle=":")
-    axes.annotate("Hinton & Salakhutdinov (2006)", (0, HINTON_TEST_ERROR), xytext=(4, -12),
-                  textcoords="offset points", fontsize=8)
-    axes.set(xlabel="minutes of training", ylabel="squared error per image", ylim=(1, 8))
-    axes.legend(fontsize=8, title="dashed: training digits", title_fontsize=8)
+    figure, panels = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    titles = ("the 60,000 digits alone", "with shifted copies of the digits")
+    for panel, title, more_data in zip(panels, titles, (False, True)):
+        for name, entry in recipes_of(curves):
+            if (MORE_DATA in entry["settings"]) != more_data:
+                continue
+            minutes = [seconds / 60 for seconds in entry["curve"]["seconds"]]
+            (line,) = panel.plot(minutes, entry["curve"]["test_error"], label=f"{name} (test)")
+            panel.plot(minutes, entry["curve"]["train_error"], linestyle="--", color=line.get_color(), linewidth=1)
+        panel.axhline(HINTON_TEST_ERROR, color="black", linewidth=1, linestyle=":")
+        panel.annotate("Hinton & Salakhutdinov (2006)", (0, HINTON_TEST_ERROR), xytext=(4, -12),
+                       textcoords="offset points", fontsize=8)
+        panel.set(title=title, xlabel="minutes of training", ylim=(1, 8))
+        if panel.get_legend_handles_labels()[0]:
+            panel.legend(fontsize=7, title="dashed: training digits", title_fontsize=7)
+    panels[0].set_ylabel("squared error per image")
     figure.tight_layout()
     return figure
 

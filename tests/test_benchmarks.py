@@ -14,8 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS_PAGE = ROOT / "book" / "results.md"
-ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "vae_dense_elbo", "burda_vae_log_likelihood",
-           "keras_conv_vae",
+ROW_IDS = {"linear_ae_vs_pca", "hinton_pca", "hinton_deep_ae", "hinton_deep_ae_no_augmentation", "vae_dense_elbo",
+           "burda_vae_log_likelihood", "keras_conv_vae",
            "one_class_mean", *(f"one_class_digit_{digit}" for digit in range(10)),
            *(f"semi_{kind}_{n}" for kind in ("nn", "cae", "cae_spreading", "m1", "m1_spreading")
              for n in (100, 600, 1000))}
@@ -427,6 +427,19 @@ def test_recipes_figure_draws_test_and_training_curves_of_each_recipe_and_the_pa
     assert len(lines) == 2 * 2 + 1  # two curves per recipe and the paper's error
     assert [max(line.get_xdata()) for line in lines[:4]] == [20.0, 20.0, 10.0, 10.0]  # minutes; the best, b, first
     assert [line.get_ydata()[0] for line in lines if line.get_linestyle() == ":"] == [results.HINTON_TEST_ERROR]
+    assert len(figure.axes[1].get_lines()) == 1  # no recipe with shifted copies: the paper's line alone
+    plt.close(figure)
+
+
+def test_recipes_figure_puts_the_recipes_with_shifted_copies_in_a_panel_of_their_own(results):
+    import matplotlib.pyplot as plt
+
+    shifted = {**recipe([4.0, 2.8], [4.0, 2.5]),
+               "settings": "ReLU, training set plus 3 copies shifted by up to 1 pixel"}
+    figure = results.recipes_figure({"recipes": {"alone": recipe([5.0, 3.5], [5.0, 2.5]), "shifted": shifted}})
+    alone_lines, shifted_lines = (panel.get_lines() for panel in figure.axes)
+    assert [line.get_ydata()[-1] for line in alone_lines] == [3.5, 2.5, results.HINTON_TEST_ERROR]
+    assert [line.get_ydata()[-1] for line in shifted_lines] == [2.8, 2.5, results.HINTON_TEST_ERROR]
     plt.close(figure)
 
 
@@ -507,6 +520,17 @@ def test_committed_recipe_curves_are_labelled_with_the_recipes_as_written(result
         assert entry["curve"]["epoch"] == list(range(1, recipe.epochs + 1))
     best = min(curves["recipes"], key=lambda name: curves["recipes"][name]["test_error"])
     assert deep_autoencoder.RECORD == best, "papers.py's row should train the best recipe"
+
+
+def test_the_row_without_more_data_takes_the_best_recipe_that_adds_no_shifted_copies(results, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import deep_autoencoder
+
+    alone = [name for name, recipe in deep_autoencoder.RECIPES.items() if not recipe.shifted_copies]
+    shifted = [name for name, recipe in deep_autoencoder.RECIPES.items() if recipe.shifted_copies]
+    curves = {"recipes": {alone[0]: recipe([4.0, 3.4], [4.0, 2.0]), alone[1]: recipe([4.0, 3.2], [4.0, 2.0]),
+                          shifted[0]: recipe([4.0, 2.7], [4.0, 2.0])}}
+    assert [name for name, _ in deep_autoencoder.without_more_data(curves)] == [alone[1], alone[0]]
 
 
 TEST_LOG = """\

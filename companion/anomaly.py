@@ -1,8 +1,8 @@
 """Anomaly and out-of-distribution scores (Chapter 11).
 
 An autoencoder trained on normal images only reconstructs normal images well:
-its reconstruction error is an anomaly score. A VAE gives each image a bound on
-its negative log-likelihood, the negative ELBO, which is a score too, but one
+its reconstruction error is an anomaly score. A VAE gives each binary image a
+bound on its negative log-likelihood, the negative ELBO, which is a score too, but one
 that also measures how *complex* an image is; :func:`png_bits` measures that
 complexity, after Serra et al. (2020). The scores are computed in batches, on
 any Keras backend, and returned as NumPy arrays for scikit-learn's metrics.
@@ -120,8 +120,8 @@ def anomaly_scores(model, images, *, kind="squared_error", batch_size=500, seed=
 def negative_elbo(vae, images, *, samples=1, batch_size=500, seed=0):
     """The negative ELBO of each image under a VAE, in nats (Chapter 11).
 
-    ``-ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || p(z))``, an upper bound of
-    ``-log p(x)``: the Bernoulli reconstruction loss
+    ``-ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || p(z))``, for binary images an
+    upper bound of ``-log p(x)`` (:func:`~companion.binarise`): the Bernoulli reconstruction loss
     (:func:`~companion.bernoulli_reconstruction_loss`) of decoded code samples,
     averaged over ``samples`` draws, plus the closed-form KL term
     (:func:`~companion.kl_divergence`). The draws are seeded, so the same call

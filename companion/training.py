@@ -66,7 +66,8 @@ def train(
             the protocol of VAE likelihoods on MNIST (Chapters 9b and 11). The
             draws and the order of the batches follow the global seed
             (:func:`~companion.seed_everything`). Only for a reconstruction
-            (``y=None``) of images in [0, 1].
+            (``y=None``) of images in [0, 1]; ``validation_data`` is used as
+            given, so binarise it with :func:`~companion.binarise`.
 
     Returns:
         keras.callbacks.History.
@@ -93,9 +94,11 @@ def train(
         validation_data = (validation_data, validation_data)
     if binarise:
         if y is not None:
-            raise ValueError(f"binarise=True trains a reconstruction of x; expected y=None. Received: {type(y).__name__}")
-        # the Keras way to feed batches made on the fly; fit takes its batch size and order from it
-        data = {"x": FreshBinaryBatches(x, batch_size, seed=int(np.random.randint(2**31 - 1)))}
+            raise ValueError(
+                f"binarise=True trains a reconstruction of x; expected y=None. Received: {type(y).__name__}"
+            )
+        # the Keras way to feed batches made on the fly; their order is its own, so fit must not shuffle them
+        data = {"x": FreshBinaryBatches(x, batch_size, seed=int(np.random.randint(2**31 - 1))), "shuffle": False}
     else:
         data = {"x": x, "y": x if y is None else y, "batch_size": batch_size}
     history = model.fit(

@@ -61,11 +61,11 @@ def kl_divergence(z_mean, z_log_var):
 
 
 def bernoulli_reconstruction_loss(x, x_hat):
-    """Negative log-likelihood of ``x`` under independent Bernoulli pixels ``x_hat``.
+    """Negative log-likelihood of binary ``x`` under independent Bernoulli pixels ``x_hat``.
 
     The binary cross-entropy summed over every value of one example (Chapter 9).
-    For grey levels in (0, 1) it is not zero even when ``x_hat == x``: its floor is
-    the entropy of the targets.
+    For grey levels in (0, 1) it is a loss and no likelihood (Chapter 9b), and it
+    is not zero even when ``x_hat == x``: its floor is the entropy of the targets.
 
     Args:
         x: targets in [0, 1], shape ``(batch, ...)``.

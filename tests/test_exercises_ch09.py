@@ -257,6 +257,18 @@ def test_elbo_model_rejects_an_untrained_vae_with_the_numbers(held_out):
     assert "code of two dimensions" in verdict.message  # the hints
 
 
+def test_elbo_model_measures_binarised_digits(checker_digits, monkeypatch):
+    checker_digits.set("test", np.full((40, 28, 28), 0.5, "float32"))
+    measured = []
+    monkeypatch.setattr(ch09, "measured_negative_elbo", lambda vae, images: measured.append(images) or 100.0)
+    verdict = ch09.check_elbo_model(vae_that_draws(PATTERN))
+    assert verdict.status == "correct" and "binarised" in verdict.message, verdict.message
+    ch09.check_elbo_model(vae_that_draws(PATTERN))
+    first, again = measured
+    assert set(np.unique(first)) == {0.0, 1.0} and abs(first.mean() - 0.5) < 0.05
+    assert np.array_equal(first, again)  # the same draw at every check
+
+
 def test_elbo_model_accepts_every_declared_image_shape(held_out):
     for shape in ((784,), (28, 28)):
         assert ch09.check_elbo_model(vae_that_draws(PATTERN, input_shape=shape)).status == "correct"

@@ -131,6 +131,59 @@ def test_settings_come_from_the_chapter_settings(path):
         f"{path.name}: read the settings with cp.chapter_settings({chapter})"
 
 
+# A Bernoulli decoder gives a probability only to binary images: the cross-entropy of grey levels is a loss,
+# not minus a log-likelihood. A sentence that calls a number -log p(x) or a negative log-likelihood must say
+# which images make it one: binary (binarised) ones, or a Gaussian decoder's, or say that it is none.
+NUMBER_AS_LIKELIHOOD = re.compile(r"-\\log p(_\\theta)?\(\\mathbf\{x\}[^)]*\)|negative log.likelihood|\bNLL\b",
+                                  re.IGNORECASE)
+SAYS_WHICH_LIKELIHOOD = re.compile(
+    r"binaris|binary (pixel|image|digit)s?|gaussian|no likelihood|not a (bound|likelihood)", re.IGNORECASE)
+RESULTS_PAGE = ROOT / "book" / "results.md"
+
+
+def sentences(text):
+    """The sentences of a markdown text, on one line each; a list item or paragraph ends one too."""
+    blocks = re.split(r"\n\s*\n(?!\$\$)|\n(?=\s*- )", text)  # a displayed formula belongs to its sentence
+    ends = re.compile(r"(?<=[.:;!?])\s+(?=[A-Z({*]|\$(?!\$))")
+    return [sentence for block in blocks for sentence in ends.split(" ".join(block.split()))]
+
+
+def markdown_texts():
+    """(where, text) of every markdown cell of the chapters, and of the results page."""
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(load(path)["cells"]):
+            if cell["cell_type"] == "markdown":
+                yield f"{path.name}, cell {index}", "".join(cell["source"])
+    yield RESULTS_PAGE.name, RESULTS_PAGE.read_text(encoding="utf-8")
+
+
+def grey_level_likelihoods(texts):
+    """The sentences of ``texts`` that call a number minus a log-likelihood without saying of which images."""
+    return [f"{where}: {sentence}" for where, text in texts for sentence in sentences(text)
+            if NUMBER_AS_LIKELIHOOD.search(sentence) and not SAYS_WHICH_LIKELIHOOD.search(sentence)]
+
+
+def test_no_sentence_calls_a_grey_level_cross_entropy_a_likelihood():
+    found = grey_level_likelihoods(markdown_texts())
+    assert not found, "say which images make it a likelihood (binarised ones), or that it is none:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("sentence, flagged", [
+    # the wordings the chapters used before they binarised their digits
+    ("`evaluate` gives the negative ELBO of the test images, averaged: "
+     "an upper bound of $-\\log p_\\theta(\\mathbf{x})$.", True),
+    ("The usual loss is the **binary cross-entropy**, the negative log-likelihood of independent Bernoulli pixels:",
+     True),
+    ("On binary images its negative ELBO bounds $-\\log p_\\theta(\\mathbf{x})$.", False),
+    ("The squared error is a Gaussian decoder's negative log-likelihood with a fixed variance.", False),
+    ("For pixels in $[0, 1]$, $-\\log p_\\theta(\\mathbf{x} \\mid \\mathbf{z})$ is the cross-entropy.", True),
+    ("The test NLL of the model is 98 nats.", True),
+    ("On grey levels it is the training loss, not a bound of the negative log-likelihood.", False),
+])
+def test_the_likelihood_wording_check_flags_what_it_should(sentence, flagged):
+    assert bool(grey_level_likelihoods([("text", sentence)])) == flagged
+
+
 # --- the executed notebooks of the built book (tier "book") ---
 
 MAX_COLUMNS, MAX_LINES = 80, 40

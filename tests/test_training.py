@@ -200,7 +200,18 @@ def test_fresh_batches_draw_binary_pixels_with_the_grey_levels_as_probabilities(
     assert not np.array_equal(batches[0][0], first)  # drawn afresh at the next pass
 
 
-def test_training_on_fresh_binary_batches(capsys):
+def test_training_draws_every_pass_afresh(monkeypatch):
+    drawn, draw = [], cp.training.FreshBinaryBatches.__getitem__
+    monkeypatch.setattr(cp.training.FreshBinaryBatches, "__getitem__",
+                        lambda self, index: drawn.append((self.passes, index)) or draw(self, index))
+    cp.train(autoencoder(), np.full((64, 6), 0.5, "float32"), loss="binary_crossentropy", epochs=3, batch_size=16,
+             binarise=True)
+    trained = drawn[-12:]  # 3 passes of 4 batches (Keras draws a batch or two before, to learn their shape)
+    assert [index for _, index in trained] == [0, 1, 2, 3] * 3  # in order: fit does not shuffle them
+    assert len(set(trained)) == 12  # no batch of one pass drawn again in another
+
+
+def test_training_on_fresh_binary_batches():
     grey = np.random.default_rng(0).uniform(size=(64, 6)).astype("float32")
     weights = []
     for _ in range(2):  # the same global seed gives the same draws and the same model

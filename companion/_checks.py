@@ -208,3 +208,22 @@ def image_batch(images, name="images"):
             f"({name}[None]). Received: an array of shape {array.shape}"
         )
     return array.astype("float32")
+
+
+def unit_images(images):
+    """``images`` as float32, or a clear error if they are not numbers in [0, 1] (NaN included)."""
+    array = to_numpy(images)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
+        raise ValueError(
+            "Expected images: an array of numbers in [0, 1]. "
+            f"Received: {type(images).__name__} of dtype {array.dtype}"
+        )
+    array = array.astype("float32")
+    if np.isnan(array).any():
+        raise ValueError(f"The images hold {int(np.isnan(array).sum())} NaN values; expected numbers in [0, 1].")
+    if array.size and (array.min() < 0.0 or array.max() > 1.0):
+        raise ValueError(
+            "Expected images with values in [0, 1] (load them with scale=True). "
+            f"Received values from {array.min()} to {array.max()}."
+        )
+    return array

@@ -543,7 +543,7 @@ def add_gaussian_noise(images, level=0.3, *, seed=0):
         ValueError: if ``level`` is negative or infinite, or the images are not
             numbers in [0, 1].
     """
-    images = _unit_images(images)
+    images = _checks.unit_images(images)
     level = _checks.non_negative_number("level", level)
     noise = np.random.default_rng(seed).normal(scale=level, size=images.shape)
     return np.clip(images + noise, 0.0, 1.0).astype("float32")
@@ -567,7 +567,7 @@ def mask_pixels(images, level=0.3, *, seed=0):
         ValueError: if ``level`` is outside [0, 1] or the images are not
             numbers in [0, 1].
     """
-    images = _unit_images(images)
+    images = _checks.unit_images(images)
     level = _checks.fraction("level", level)
     keep = np.random.default_rng(seed).uniform(size=images.shape) >= level
     return (images * keep).astype("float32")
@@ -589,7 +589,7 @@ def add_salt_and_pepper(images, level=0.1, *, seed=0):
     Raises:
         TypeError, ValueError: as :func:`mask_pixels`, for a ``level`` or images out of place.
     """
-    images = _unit_images(images)
+    images = _checks.unit_images(images)
     level = _checks.fraction("level", level)
     rng = np.random.default_rng(seed)
     hit = rng.uniform(size=images.shape) < level
@@ -617,27 +617,8 @@ def binarise(images, *, seed=0):
     Raises:
         ValueError: if the images are not numbers in [0, 1].
     """
-    images = _unit_images(images)
+    images = _checks.unit_images(images)
     return (np.random.default_rng(seed).uniform(size=images.shape) < images).astype("float32")
-
-
-def _unit_images(images):
-    """``images`` as float32, or a clear error if they are not numbers in [0, 1] (NaN included)."""
-    array = _checks.to_numpy(images)
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
-        raise ValueError(
-            "Expected images: an array of numbers in [0, 1]. "
-            f"Received: {type(images).__name__} of dtype {array.dtype}"
-        )
-    array = array.astype("float32")
-    if np.isnan(array).any():
-        raise ValueError(f"The images hold {int(np.isnan(array).sum())} NaN values; expected numbers in [0, 1].")
-    if array.size and (array.min() < 0.0 or array.max() > 1.0):
-        raise ValueError(
-            "Expected images with values in [0, 1] (load them with scale=True). "
-            f"Received values from {array.min()} to {array.max()}."
-        )
-    return array
 
 
 NOISES = {"gaussian": add_gaussian_noise, "masking": mask_pixels, "salt_and_pepper": add_salt_and_pepper}

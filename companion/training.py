@@ -13,7 +13,6 @@ import numpy as np
 import keras
 
 from companion import _checks
-from companion.data import _unit_images
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW, "sgd": keras.optimizers.SGD}
 
@@ -122,7 +121,7 @@ class FreshBinaryBatches(keras.utils.PyDataset):
 
     def __init__(self, images, batch_size, *, seed):
         super().__init__()
-        self.images = _unit_images(images)
+        self.images = _checks.unit_images(images)
         self.batch_size, self.seed, self.passes = batch_size, seed, 0
         self.order = self._shuffled()
 

@@ -11,7 +11,7 @@ so that a new attempt starts from what was tried; the results page plots them,
 ``benchmarks/papers.py`` trains ``RECORD`` for its row, and its row without
 more data quotes the best committed run of the recipes without shifted copies.
 
-Run recipes (each of those below took 4 to 45 minutes on one CPU core;
+Run recipes (each of those below took 4 to 31 minutes on one CPU core;
 TensorFlow's thread variables keep a run to one core, so that two recipes can
 run side by side; the number of threads changes the last digits of the curve):
 
@@ -148,7 +148,11 @@ def optimizer(recipe, steps_per_epoch):
 
 
 class Curve(keras.callbacks.Callback):
-    """After every epoch: seconds of training so far (measurement excluded), test and training error."""
+    """After every epoch: seconds of training so far (measurement excluded), test and training error.
+
+    It measures the weights as trained: a recipe with a moving average of the weights gets the average only
+    when fit ends, so its final test error (``train_recipe``'s entry) is the averaged model's.
+    """
 
     def __init__(self, x_test, x_seen):
         super().__init__()
@@ -192,7 +196,7 @@ def train_recipe(name, x_train, x_test, epochs=None):
     cp.train(model, x, loss="binary_crossentropy", epochs=recipe.epochs, batch_size=recipe.batch_size,
              optimizer=optimizer(recipe, math.ceil(len(x) / recipe.batch_size)), callbacks=[curve])
     seconds = time.perf_counter() - start - curve.measuring
-    entry = {"settings": recipe.settings(), "epochs": recipe.epochs,
+    entry = {"settings": recipe.settings(), "epochs": recipe.epochs, "shifted_copies": recipe.shifted_copies,
              "test_error": error(model, x_test), "seconds": seconds, "curve": curve.points}
     return model, entry
 

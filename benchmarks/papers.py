@@ -2,8 +2,10 @@
 
 Only the paper-scale runs that do not fit in a chapter are here: the linear
 autoencoder against PCA at Hinton & Salakhutdinov's code size, their deep
-autoencoder, Kingma & Welling's VAE, the test log-likelihood of Burda et al.'s
-VAE on binarised digits, the Keras convolutional VAE, and the
+autoencoder (and, without more data, the best committed run of
+``benchmarks/deep_autoencoder.py``, which that row quotes), Kingma & Welling's
+VAE, the test log-likelihood of Burda et al.'s VAE on binarised digits, the
+Keras convolutional VAE, and the
 one-class MNIST table of Ruff et al. (2018) with every score of Chapter 11 on
 all ten digits, and the semi-supervised MNIST table of Kingma et al. (2014)
 with a VAE's and a contractive autoencoder's codes. Each row
@@ -59,8 +61,8 @@ CODE_SIZE = deep_autoencoder.CODE_SIZE  # Hinton & Salakhutdinov's code size, fo
 HINTON_AUTOENCODER = results.HINTON_TEST_ERROR  # 784-1000-500-250-30, RBM-pretrained (the recipes' figure uses it too)
 HINTON_PCA = 13.87  # the same for PCA with 30 components
 # Martens (2010) trained the same network from random weights with Hessian-free optimisation; Sutskever et al.
-# (2013, Table 1, column HF*) quote his MNIST training error, with L2 regularisation. His test error is not quoted:
-# no stored copy of his table could be read.
+# (2013, Table 1, column HF*) quote his MNIST training error, with L2 regularisation. It is no test error, and
+# the row gives it as a detail only.
 MARTENS_TRAINING_ERROR = 1.4
 KINGMA_ELBO = -100.0  # test lower bound per binarised image, N_z = 20, read off Figure 2 (within a few nats)
 BURDA_VAE_LOG_LIKELIHOOD = results.BURDA_VAE_LOG_LIKELIHOOD  # Table 1: their VAE, one stochastic layer
@@ -287,6 +289,7 @@ def unaugmented_runs():
 
 
 def hinton2006_no_augmentation_settings(epochs, n_train, n_test):
+    """The settings of the quoted recipe; the arguments are unused, since the row trains nothing."""
     name, _ = unaugmented_runs()[0]
     return {"hinton_deep_ae_no_augmentation": deep_autoencoder.RECIPES[name].settings()}
 
@@ -317,7 +320,6 @@ def hinton2006_no_augmentation(bench):
                                                              for other, run in tried)),
                  ("Martens (2010), from random weights", f"training error {MARTENS_TRAINING_ERROR} "
                   "(Hessian-free optimisation, L2 regularisation; as Sutskever et al. 2013, Table 1, quote it)")],
-        curve=entry["curve"],
     )]
 
 

@@ -190,9 +190,6 @@ def recipes_settings_table(curves):
     return pd.DataFrame(records, columns=["Recipe", "Settings"])
 
 
-MORE_DATA = "shifted"  # in the settings of a recipe that also trains on shifted copies of the digits
-
-
 def recipes_figure(curves):
     """Test (solid) and training (dashed) error of every recipe against minutes of training, with the paper's line.
 
@@ -204,7 +201,7 @@ def recipes_figure(curves):
     titles = ("the 60,000 digits alone", "with shifted copies of the digits")
     for panel, title, more_data in zip(panels, titles, (False, True)):
         for name, entry in recipes_of(curves):
-            if (MORE_DATA in entry["settings"]) != more_data:
+            if bool(entry["shifted_copies"]) != more_data:
                 continue
             minutes = [seconds / 60 for seconds in entry["curve"]["seconds"]]
             (line,) = panel.plot(minutes, entry["curve"]["test_error"], label=f"{name} (test)")

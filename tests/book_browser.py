@@ -605,6 +605,9 @@ def _settle(page):
 def _save_screenshot(page, path):
     """The top of the page (at most SCREENSHOT_MAX_HEIGHT CSS px), one pixel per CSS px."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Text in a web font still loading is not painted: under load, a search page was once shot
+    # with borders and icons but no word on it.
+    page.evaluate("async () => { await document.fonts.ready; }")
     viewport = page.viewport_size
     height = min(page.evaluate("document.documentElement.scrollHeight"), SCREENSHOT_MAX_HEIGHT)
     page.screenshot(
